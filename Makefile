@@ -1,0 +1,56 @@
+# housingsup - build, test, demo.
+#
+#   make          build build/release/housingsup
+#   make demo     set up everything, run data/housing.csv end to end, print a summary
+#   make test     set up everything, run all tests (unit + integration, ASan+UBSan build)
+#
+# Two builds side by side: build/release (-O2) and build/asan (ASan+UBSan).
+
+PKGS      := rdkafka libpq libconfuse
+CC        ?= cc
+WARN      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+             -Wno-format-truncation  # messages are cut to fixed buffers on purpose
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
+
+release_FLAGS := -O2 -g
+asan_FLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+LIB_SRC  := $(wildcard shm/*.c config/*.c workers/*.c) $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
+MAIN_SRC := supervisor/main.c
+TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+HEADERS  := $(wildcard */*.h)
+
+.PHONY: all setup demo test unit clean
+all: build/release/housingsup
+
+define variant
+build/$(1)/%.o: %.c $(HEADERS)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(WARN) $$($(1)_FLAGS) $$(PKG_CFLAGS) -c $$< -o $$@
+
+build/$(1)/housingsup: $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC) $$(MAIN_SRC))
+	$$(CC) $$($(1)_FLAGS) $$^ $$(PKG_LIBS) -lm -o $$@
+
+build/$(1)/tests/%: build/$(1)/tests/%.o $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC))
+	$$(CC) $$($(1)_FLAGS) $$^ $$(PKG_LIBS) $$(TEST_LIBS) -lm -o $$@
+
+$(1): build/$(1)/housingsup $$(addprefix build/$(1)/tests/,$$(TESTS))
+endef
+$(eval $(call variant,release))
+$(eval $(call variant,asan))
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	@$(MAKE) --no-print-directory release
+	@scripts/demo.sh
+
+test: setup
+	@$(MAKE) --no-print-directory release asan
+	@tests/run.sh
+
+clean:
+	rm -rf build

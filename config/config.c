@@ -1,0 +1,167 @@
+/*
+ * config.c - parse and validate housingsup.conf with libconfuse.
+ *
+ * Every key has a default here; config/housingsup.conf documents the same
+ * keys with the same defaults. A value out of range is an error naming the
+ * file and the key, never silently clamped.
+ */
+#include "config.h"
+
+#include <confuse.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../supervisor/log.h"
+
+static char *parse_error; /* where the libconfuse error callback writes */
+static size_t parse_error_len;
+
+static void record_parse_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+    (void)cfg;
+    vsnprintf(parse_error, parse_error_len, fmt, ap);
+}
+
+static cfg_t *config_schema(void)
+{
+    static cfg_opt_t kafka_opts[] = {
+        CFG_STR("bootstrap_servers", "localhost:9092", CFGF_NONE),
+        CFG_STR("topic", "housing-data", CFGF_NONE),
+        CFG_INT("partitions", 1, CFGF_NONE),
+        CFG_INT("replication_factor", 1, CFGF_NONE),
+        CFG_STR("group_id", "housingsup", CFGF_NONE),
+        CFG_INT("max_message_bytes", 1000000, CFGF_NONE),
+        CFG_END()};
+    static cfg_opt_t postgres_opts[] = {
+        CFG_STR("conninfo", "", CFGF_NONE),
+        CFG_END()};
+    static cfg_opt_t opts[] = {
+        CFG_STR("csv_path", "data/housing.csv", CFGF_NONE),
+        CFG_STR("state_dir", "run", CFGF_NONE),
+        CFG_INT("batch_size", 100, CFGF_NONE),
+        CFG_INT("writers", 2, CFGF_NONE),
+        CFG_STR("log_level", "info", CFGF_NONE),
+        CFG_INT("ring_slots", 1024, CFGF_NONE),
+        CFG_INT("writer_batch", 5000, CFGF_NONE),
+        CFG_INT("stop_timeout", 60, CFGF_NONE),
+        CFG_SEC("kafka", kafka_opts, CFGF_NONE),
+        CFG_SEC("postgres", postgres_opts, CFGF_NONE),
+        CFG_END()};
+    return cfg_init(opts, CFGF_NONE);
+}
+
+static int copy_string(char *dst, size_t cap, const char *src, const char *key,
+                       const char *file, char *err, size_t errlen)
+{
+    if (strlen(src) >= cap) {
+        snprintf(err, errlen, "%s: %s is too long (%zu bytes, at most %zu)", file, key,
+                 strlen(src), cap - 1);
+        return -1;
+    }
+    memcpy(dst, src, strlen(src) + 1);
+    return 0;
+}
+
+/* Makes a relative path absolute against the current directory. */
+static int copy_path(char *dst, const char *src, const char *key, const char *file,
+                     char *err, size_t errlen)
+{
+    char cwd[PATH_MAX];
+    if (src[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+        return copy_string(dst, PATH_MAX, src, key, file, err, errlen);
+    if (snprintf(dst, PATH_MAX, "%s/%s", cwd, src) >= PATH_MAX) {
+        snprintf(err, errlen, "%s: %s is too long", file, key);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_int(cfg_t *sec, const char *key, long lo, long hi, int *out,
+                    const char *file, char *err, size_t errlen)
+{
+    long v = cfg_getint(sec, key);
+    if (v < lo || v > hi) {
+        snprintf(err, errlen, "%s: %s = %ld is out of range [%ld, %ld]", file, key, v, lo, hi);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int read_top_level(cfg_t *c, struct hs_config *cfg, char *err, size_t errlen)
+{
+    const char *f = cfg->path;
+    if (copy_path(cfg->csv_path, cfg_getstr(c, "csv_path"), "csv_path", f, err, errlen) ||
+        copy_path(cfg->state_dir, cfg_getstr(c, "state_dir"), "state_dir", f, err, errlen) ||
+        read_int(c, "batch_size", 1, 100000, &cfg->batch_size, f, err, errlen) ||
+        read_int(c, "writers", 1, HS_MAX_WRITERS, &cfg->writers, f, err, errlen) ||
+        read_int(c, "ring_slots", 64, 1 << 20, &cfg->ring_slots, f, err, errlen) ||
+        read_int(c, "writer_batch", 1, 1000000, &cfg->writer_batch, f, err, errlen) ||
+        read_int(c, "stop_timeout", 1, 3600, &cfg->stop_timeout, f, err, errlen))
+        return -1;
+    if ((cfg->ring_slots & (cfg->ring_slots - 1)) != 0) {
+        snprintf(err, errlen, "%s: ring_slots = %d is not a power of two", f, cfg->ring_slots);
+        return -1;
+    }
+    cfg->log_level = hs_log_level_from_name(cfg_getstr(c, "log_level"));
+    if (cfg->log_level < 0) {
+        snprintf(err, errlen, "%s: log_level = \"%s\" is not one of error, warn, info, debug",
+                 f, cfg_getstr(c, "log_level"));
+        return -1;
+    }
+    return 0;
+}
+
+static int read_kafka(cfg_t *k, struct hs_config *cfg, char *err, size_t errlen)
+{
+    const char *f = cfg->path;
+    if (copy_string(cfg->bootstrap_servers, sizeof cfg->bootstrap_servers,
+                    cfg_getstr(k, "bootstrap_servers"), "kafka.bootstrap_servers", f, err, errlen) ||
+        copy_string(cfg->topic, sizeof cfg->topic, cfg_getstr(k, "topic"), "kafka.topic", f,
+                    err, errlen) ||
+        copy_string(cfg->group_id, sizeof cfg->group_id, cfg_getstr(k, "group_id"),
+                    "kafka.group_id", f, err, errlen) ||
+        read_int(k, "partitions", 1, 10000, &cfg->partitions, f, err, errlen) ||
+        read_int(k, "replication_factor", 1, 100, &cfg->replication_factor, f, err, errlen) ||
+        read_int(k, "max_message_bytes", 1024, 100000000, &cfg->max_message_bytes, f, err,
+                 errlen))
+        return -1;
+    if (cfg->topic[0] == '\0' || cfg->bootstrap_servers[0] == '\0') {
+        snprintf(err, errlen, "%s: kafka.topic and kafka.bootstrap_servers must not be empty", f);
+        return -1;
+    }
+    return 0;
+}
+
+int hs_config_load(const char *path, struct hs_config *cfg, char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    if (copy_path(cfg->path, path, "config path", path, err, errlen))
+        return -1;
+    if (access(path, R_OK) != 0) {
+        snprintf(err, errlen, "config file %s: %m", path);
+        return -1;
+    }
+    cfg_t *c = config_schema();
+    if (c == NULL) {
+        snprintf(err, errlen, "config file %s: out of memory", path);
+        return -1;
+    }
+    char reason[512] = "";
+    parse_error = reason;
+    parse_error_len = sizeof reason;
+    cfg_set_error_function(c, record_parse_error);
+    int rc = -1;
+    if (cfg_parse(c, path) != CFG_SUCCESS)
+        snprintf(err, errlen, "config file %s: %s", path, reason[0] ? reason : "cannot be read");
+    else if (read_top_level(c, cfg, err, errlen) == 0 &&
+             read_kafka(cfg_getsec(c, "kafka"), cfg, err, errlen) == 0 &&
+             copy_string(cfg->pg_conninfo, sizeof cfg->pg_conninfo,
+                         cfg_getstr(cfg_getsec(c, "postgres"), "conninfo"), "postgres.conninfo",
+                         path, err, errlen) == 0)
+        rc = 0;
+    cfg_free(c);
+    return rc;
+}

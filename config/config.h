@@ -1,0 +1,41 @@
+/*
+ * config.h - housingsup's configuration, read with libconfuse.
+ *
+ * The whole configuration is one flat struct of fixed-size fields so it can
+ * be copied by value: the supervisor parses a reload into a fresh struct and
+ * swaps it in only when it is valid, and children inherit it through fork().
+ * Relative paths are made absolute against the working directory at load
+ * time, because the daemon later changes its directory to "/".
+ */
+#ifndef HS_CONFIG_H
+#define HS_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define HS_MAX_WRITERS 16
+#define HS_DEFAULT_CONFIG "config/housingsup.conf"
+
+struct hs_config {
+    char path[PATH_MAX];        /* the file this was read from */
+    char csv_path[PATH_MAX];
+    char state_dir[PATH_MAX];
+    int batch_size;             /* CSV records per Kafka message */
+    int writers;                /* PostgreSQL writer processes */
+    int log_level;              /* enum hs_log_level */
+    int ring_slots;             /* slots per shared-memory ring, a power of two */
+    int writer_batch;           /* most rows one writer commits in one transaction */
+    int stop_timeout;           /* seconds an orderly stop may take before SIGKILL */
+    char bootstrap_servers[1024];
+    char topic[256];
+    int partitions;
+    int replication_factor;
+    char group_id[256];
+    int max_message_bytes;
+    char pg_conninfo[1024];
+};
+
+/* Reads `path` into `cfg`. Returns 0, or -1 with a one-line reason in `err`. */
+int hs_config_load(const char *path, struct hs_config *cfg, char *err, size_t errlen);
+
+#endif

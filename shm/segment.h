@@ -1,0 +1,62 @@
+/*
+ * segment.h - the one shared-memory segment of a running housingsup: a
+ * control block (flags the supervisor raises, per-child counters) followed
+ * by the rings.
+ *
+ * The supervisor maps it MAP_SHARED|MAP_ANONYMOUS before forking, so only
+ * its own children can ever map it: there is no name in /dev/shm for another
+ * user (or a stale run) to open, and it vanishes with the last process.
+ * The supervisor raises flags in the control block but never reads or
+ * writes ring slots, so a child that scribbles on them cannot take it down.
+ */
+#ifndef HS_SEGMENT_H
+#define HS_SEGMENT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../config/config.h"
+#include "ring.h"
+
+/* Child slots: fixed roles first, then one per possible writer. */
+enum hs_role {
+    HS_ROLE_CSV_READER = 0,
+    HS_ROLE_PUBLISHER = 1,
+    HS_ROLE_KAFKA_READER = 2,
+    HS_ROLE_WRITER0 = 3,
+};
+#define HS_MAX_CHILDREN (HS_ROLE_WRITER0 + HS_MAX_WRITERS)
+
+/* Counters a child keeps about its own work; relaxed atomics, read for status only. */
+struct hs_child_stats {
+    _Atomic uint64_t records_in;
+    _Atomic uint64_t records_out;
+    _Atomic uint64_t dead_letters;
+    _Atomic int64_t lag; /* Kafka reader: messages behind the high watermark */
+};
+
+struct hs_control {
+    _Atomic uint32_t stopping;       /* supervisor -> all: orderly stop has begun */
+    _Atomic uint32_t publisher_done; /* supervisor -> Kafka reader: publisher flushed and exited */
+    _Atomic uint32_t batch_size;     /* supervisor -> CSV reader, live on reload */
+    _Atomic uint32_t log_level;      /* supervisor -> all, live on reload */
+    _Atomic uint32_t writers_wanted; /* supervisor -> Kafka reader, live on reload */
+    _Atomic uint32_t writers_routed; /* Kafka reader -> writers: messages go only to writers below */
+    struct hs_child_stats stats[HS_MAX_CHILDREN];
+};
+
+struct hs_segment {
+    void *base;
+    size_t bytes;
+    struct hs_control *control;
+    struct hs_ring *csv_ring;                    /* CSV reader -> publisher */
+    struct hs_ring *writer_ring[HS_MAX_WRITERS]; /* Kafka reader -> writer i */
+};
+
+/* Maps and initialises the segment. Returns 0, or -1 with a reason in err. */
+int hs_segment_create(struct hs_segment *seg, uint32_t ring_slots, uint32_t slot_size,
+                      char *err, size_t errlen);
+void hs_segment_destroy(struct hs_segment *seg);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * main.c - the housingsup command line:
+ *
+ *   housingsup start  [-c FILE] [--foreground]
+ *   housingsup status [-c FILE]
+ *   housingsup stop   [-c FILE]
+ *
+ * status and stop find the running supervisor through the pid file in the
+ * configured state_dir; they never talk to it except by signal.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../config/config.h"
+#include "exitcodes.h"
+#include "pidfile.h"
+#include "status.h"
+#include "supervisor.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: housingsup start  [-c FILE] [--foreground]\n"
+                    "       housingsup status [-c FILE]\n"
+                    "       housingsup stop   [-c FILE]\n"
+                    "FILE defaults to %s\n", HS_DEFAULT_CONFIG);
+    return HS_EXIT_USAGE;
+}
+
+static int print_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "housingsup: cannot read %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char line[1024];
+    while (fgets(line, sizeof line, f) != NULL)
+        fputs(line, stdout);
+    fclose(f);
+    return 0;
+}
+
+static pid_t find_supervisor(const struct hs_config *cfg)
+{
+    char pid_path[PATH_MAX + 32];
+    hs_pidfile_path(cfg->state_dir, pid_path, sizeof pid_path);
+    pid_t pid = hs_pidfile_running(pid_path);
+    if (pid == 0)
+        fprintf(stderr, "housingsup is not running (no supervisor holds %s)\n", pid_path);
+    return pid;
+}
+
+static int cmd_status(const struct hs_config *cfg)
+{
+    char status_path[PATH_MAX + 16];
+    pid_t pid = find_supervisor(cfg);
+    if (pid == 0)
+        return HS_EXIT_NOT_RUNNING;
+    hs_status_path(cfg->state_dir, status_path, sizeof status_path);
+    if (pid < 0 || access(status_path, R_OK) != 0) {
+        printf("housingsup is starting\n");
+        return HS_EXIT_OK;
+    }
+    return print_file(status_path) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
+}
+
+static int cmd_stop(const struct hs_config *cfg)
+{
+    char status_path[PATH_MAX + 16], pid_path[PATH_MAX + 32];
+    pid_t pid = find_supervisor(cfg);
+    if (pid == 0)
+        return HS_EXIT_NOT_RUNNING;
+    if (pid < 0 || kill(pid, SIGTERM) != 0) {
+        fprintf(stderr, "housingsup: cannot signal the supervisor (pid %d): %s\n", (int)pid,
+                pid < 0 ? "it is still starting" : strerror(errno));
+        return HS_EXIT_FAILURE;
+    }
+    hs_pidfile_path(cfg->state_dir, pid_path, sizeof pid_path);
+    int waited_ms = 0, limit_ms = (cfg->stop_timeout + 15) * 1000;
+    while (hs_pidfile_running(pid_path) != 0 && waited_ms < limit_ms) {
+        nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
+        waited_ms += 100;
+    }
+    if (waited_ms >= limit_ms) {
+        fprintf(stderr, "housingsup: the supervisor (pid %d) did not stop within %d s\n", (int)pid,
+                limit_ms / 1000);
+        return HS_EXIT_FAILURE;
+    }
+    hs_status_path(cfg->state_dir, status_path, sizeof status_path);
+    print_file(status_path);
+    FILE *f = fopen(status_path, "r");
+    char headline[256] = "";
+    if (f != NULL) {
+        if (fgets(headline, sizeof headline, f) == NULL)
+            headline[0] = '\0';
+        fclose(f);
+    }
+    return strstr(headline, "stopped cleanly") ? HS_EXIT_OK : HS_EXIT_FAILURE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage();
+    const char *command = argv[1], *config_path = HS_DEFAULT_CONFIG;
+    bool foreground = false;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+            config_path = argv[++i];
+        else if (strcmp(argv[i], "--foreground") == 0 && strcmp(command, "start") == 0)
+            foreground = true;
+        else
+            return usage();
+    }
+    if (strcmp(command, "start") == 0)
+        return hs_supervisor_start(config_path, foreground);
+    if (strcmp(command, "status") != 0 && strcmp(command, "stop") != 0)
+        return usage();
+    struct hs_config cfg;
+    char err[1024];
+    if (hs_config_load(config_path, &cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "housingsup: %s\n", err);
+        return HS_EXIT_FATAL;
+    }
+    return strcmp(command, "status") == 0 ? cmd_status(&cfg) : cmd_stop(&cfg);
+}

@@ -1,0 +1,536 @@
+/*
+ * supervisor.c - the supervisor: forks the CSV reader, the publisher, the
+ * Kafka reader and N writers, restarts whichever dies, reloads its
+ * configuration on SIGHUP, and on SIGTERM drains the pipeline stage by stage
+ * before it exits.
+ *
+ * Shape (after PostgreSQL's postmaster): signal handlers only set a flag and
+ * write a byte to a self-pipe; all work happens in the main loop, which each
+ * time reaps children, applies requests, and reconciles what should run with
+ * what runs. Every change of a child's state goes through set_state(), which
+ * logs it. The supervisor creates the shared segment and raises flags in it,
+ * but never touches ring slots, so a child that corrupts them cannot bring
+ * it down.
+ *
+ * Orderly stop, one stage at a time (each stage exits 0 only when its input
+ * is empty and its output is safe):
+ *   CSV reader exits         -> supervisor closes the CSV ring
+ *   publisher drains, flushes -> supervisor sets publisher_done
+ *   Kafka reader reaches the high watermarks, sees all of it committed,
+ *                               commits offsets -> supervisor closes writer rings
+ *   writers find their rings closed and empty -> everyone is gone, exit 0.
+ * Children that crash during the stop are restarted so the drain completes.
+ */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../config/config.h"
+#include "../shm/segment.h"
+#include "../workers/record.h"
+#include "../workers/worker.h"
+#include "exitcodes.h"
+#include "log.h"
+#include "pidfile.h"
+#include "status.h"
+
+#define SPAWN_INTERVAL_MS 1000   /* at least this long between two starts of one child */
+#define BACKOFF_FIRST_MS 500
+#define BACKOFF_MAX_MS 30000
+#define STABLE_UPTIME_MS 10000   /* a child up this long has its backoff reset */
+#define STATUS_INTERVAL_MS 500
+
+enum child_state { CHILD_IDLE, CHILD_RUNNING, CHILD_BACKOFF, CHILD_DONE, CHILD_RETIRED, CHILD_FAILED };
+static const char *const state_names[] = {"idle", "running", "backoff", "done", "retired", "failed"};
+
+struct child {
+    enum child_state state;
+    pid_t pid;
+    int restarts;
+    int backoff_ms;
+    int64_t started_ms, next_start_ms;
+    char name[32];
+    char last_exit[96];
+};
+
+struct supervisor {
+    struct hs_config cfg;
+    struct hs_segment seg;
+    struct child children[HS_MAX_CHILDREN];
+    int death_pipe[2]; /* children hold the read end; EOF there = we are gone */
+    int pid_fd;
+    char status_path[PATH_MAX + 16];
+    int64_t started_ms, stop_deadline_ms, status_written_ms;
+    bool stopping, writer_rings_closed;
+};
+
+static volatile sig_atomic_t got_term, got_hup, got_chld;
+static int self_pipe[2] = {-1, -1};
+
+static int64_t now_ms(void) { return hs_monotonic_ms(); }
+
+/* ---- signals ---- */
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    if (sig == SIGTERM || sig == SIGINT)
+        got_term = 1;
+    else if (sig == SIGHUP)
+        got_hup = 1;
+    else if (sig == SIGCHLD)
+        got_chld = 1;
+    ssize_t ignored = write(self_pipe[1], "x", 1); /* wake the loop; a full pipe is fine */
+    (void)ignored;
+    errno = saved;
+}
+
+static int install_signals(char *err, size_t errlen)
+{
+    if (pipe2(self_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe2 for the self-pipe failed: %s", strerror(errno));
+        return -1;
+    }
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGCHLD};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (sigaction(sigs[i], &sa, NULL) != 0) {
+            snprintf(err, errlen, "sigaction failed: %s", strerror(errno));
+            return -1;
+        }
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+/* ---- children: mechanism ---- */
+
+static void set_state(struct child *c, enum child_state state, const char *why)
+{
+    if (c->state != state)
+        hs_log(state == CHILD_FAILED ? HS_LOG_ERROR : HS_LOG_INFO, "%s: %s -> %s%s%s", c->name,
+               state_names[c->state], state_names[state], why ? ": " : "", why ? why : "");
+    c->state = state;
+}
+
+static int run_child(struct supervisor *s, int slot)
+{
+    close(self_pipe[0]);
+    close(self_pipe[1]);
+    close(s->death_pipe[1]);
+    close(s->pid_fd);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    signal(SIGHUP, SIG_IGN); /* reloads are the supervisor's business */
+    signal(SIGINT, SIG_IGN); /* Ctrl-C asks the supervisor for an orderly stop */
+    hs_log_set_role(s->children[slot].name);
+    struct hs_worker w = {.cfg = &s->cfg, .seg = &s->seg, .slot = slot,
+                          .parent_fd = s->death_pipe[0], .stats = &s->seg.control->stats[slot]};
+    switch (slot) {
+    case HS_ROLE_CSV_READER: return hs_csv_reader_main(&w);
+    case HS_ROLE_PUBLISHER: return hs_publisher_main(&w);
+    case HS_ROLE_KAFKA_READER: return hs_kafka_reader_main(&w);
+    default: return hs_pg_writer_main(&w);
+    }
+}
+
+static void spawn(struct supervisor *s, int slot)
+{
+    struct child *c = &s->children[slot];
+    if (c->started_ms != 0)
+        c->restarts++;
+    c->started_ms = now_ms();
+    pid_t pid = fork();
+    if (pid < 0) {
+        hs_error("%s: fork failed: %s", c->name, strerror(errno));
+        c->next_start_ms = now_ms() + SPAWN_INTERVAL_MS;
+        set_state(c, CHILD_BACKOFF, "fork failed");
+        return;
+    }
+    if (pid == 0)
+        exit(run_child(s, slot));
+    c->pid = pid;
+    set_state(c, CHILD_RUNNING, NULL);
+    hs_debug("%s: started as pid %d", c->name, (int)pid);
+}
+
+static void describe_exit(int status, char *out, size_t cap)
+{
+    if (WIFEXITED(status))
+        snprintf(out, cap, "exit %d", WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        snprintf(out, cap, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else
+        snprintf(out, cap, "status 0x%x", status);
+}
+
+static void schedule_restart(struct child *c)
+{
+    int64_t uptime = now_ms() - c->started_ms;
+    if (uptime >= STABLE_UPTIME_MS)
+        c->backoff_ms = 0;
+    else
+        c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : BACKOFF_FIRST_MS;
+    if (c->backoff_ms > BACKOFF_MAX_MS)
+        c->backoff_ms = BACKOFF_MAX_MS;
+    c->next_start_ms = now_ms() + c->backoff_ms;
+    if (c->next_start_ms < c->started_ms + SPAWN_INTERVAL_MS)
+        c->next_start_ms = c->started_ms + SPAWN_INTERVAL_MS;
+    char why[160];
+    snprintf(why, sizeof why, "%s; restarting in %lld ms%s", c->last_exit,
+             (long long)(c->next_start_ms - now_ms()),
+             c->backoff_ms >= 8000 ? " (crashing repeatedly)" : "");
+    set_state(c, CHILD_BACKOFF, why);
+}
+
+static void on_child_exit(struct supervisor *s, struct child *c, int status)
+{
+    describe_exit(status, c->last_exit, sizeof c->last_exit);
+    c->pid = 0;
+    bool writer = c - s->children >= HS_ROLE_WRITER0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == HS_EXIT_OK)
+        set_state(c, writer && !s->stopping ? CHILD_RETIRED : CHILD_DONE, c->last_exit);
+    else if (WIFEXITED(status) && WEXITSTATUS(status) == HS_EXIT_FATAL)
+        set_state(c, CHILD_FAILED, "fatal error (see its log lines); not restarting");
+    else
+        schedule_restart(c);
+}
+
+static void reap(struct supervisor *s)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+        for (int i = 0; i < HS_MAX_CHILDREN; i++)
+            if (s->children[i].pid == pid)
+                on_child_exit(s, &s->children[i], status);
+}
+
+/* ---- children: policy ---- */
+
+static bool wanted(struct supervisor *s, int slot)
+{
+    struct child *c = &s->children[slot];
+    if (c->state == CHILD_RUNNING || c->state == CHILD_FAILED)
+        return false;
+    if (slot == HS_ROLE_CSV_READER)
+        return !s->stopping && (c->state == CHILD_IDLE || c->state == CHILD_BACKOFF);
+    if (slot < HS_ROLE_WRITER0)
+        return c->state == CHILD_IDLE || c->state == CHILD_BACKOFF;
+    int n = slot - HS_ROLE_WRITER0;
+    if (c->state == CHILD_BACKOFF) /* a crashed writer must still empty its ring */
+        return n < s->cfg.writers || hs_ring_fill(s->seg.writer_ring[n]) > 0 || !s->writer_rings_closed;
+    return !s->stopping && n < s->cfg.writers;
+}
+
+static void reconcile(struct supervisor *s)
+{
+    int64_t now = now_ms();
+    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++)
+        if (wanted(s, slot) && now >= s->children[slot].next_start_ms)
+            spawn(s, slot);
+}
+
+/* ---- stop ---- */
+
+static bool settled(struct child *c) { return c->state == CHILD_DONE || c->state == CHILD_FAILED; }
+
+static void advance_stop(struct supervisor *s)
+{
+    struct child *c = s->children;
+    struct hs_control *ctl = s->seg.control;
+    if (c[HS_ROLE_CSV_READER].state != CHILD_RUNNING && !hs_ring_closed(s->seg.csv_ring))
+        hs_ring_close(s->seg.csv_ring);
+    if (settled(&c[HS_ROLE_PUBLISHER]))
+        atomic_store_explicit(&ctl->publisher_done, 1, memory_order_release);
+    if (settled(&c[HS_ROLE_KAFKA_READER]) && !s->writer_rings_closed) {
+        for (int i = 0; i < HS_MAX_WRITERS; i++)
+            hs_ring_close(s->seg.writer_ring[i]);
+        s->writer_rings_closed = true;
+    }
+}
+
+static bool all_gone(struct supervisor *s)
+{
+    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++)
+        if (s->children[slot].state == CHILD_RUNNING || wanted(s, slot))
+            return false;
+    return true;
+}
+
+static void begin_stop(struct supervisor *s)
+{
+    hs_info("stopping: draining the pipeline (at most %d s)", s->cfg.stop_timeout);
+    s->stopping = true;
+    s->stop_deadline_ms = now_ms() + (int64_t)s->cfg.stop_timeout * 1000;
+    atomic_store_explicit(&s->seg.control->stopping, 1, memory_order_release);
+}
+
+static void kill_all(struct supervisor *s)
+{
+    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++)
+        if (s->children[slot].pid > 0)
+            kill(s->children[slot].pid, SIGKILL);
+    while (wait(NULL) > 0)
+        ;
+}
+
+static uint64_t records_left(struct supervisor *s)
+{
+    uint64_t left = hs_ring_fill(s->seg.csv_ring);
+    for (int i = 0; i < HS_MAX_WRITERS; i++)
+        left += hs_ring_fill(s->seg.writer_ring[i]);
+    return left;
+}
+
+/* ---- reload ---- */
+
+static void reload(struct supervisor *s)
+{
+    struct hs_config next;
+    char err[1024];
+    if (hs_config_load(s->cfg.path, &next, err, sizeof err) != 0) {
+        hs_error("reload refused, keeping the running configuration: %s", err);
+        return;
+    }
+    struct hs_control *ctl = s->seg.control;
+    hs_info("reloaded %s: batch_size %d -> %d, writers %d -> %d, log_level %s -> %s",
+            s->cfg.path, s->cfg.batch_size, next.batch_size, s->cfg.writers, next.writers,
+            hs_log_level_name(s->cfg.log_level), hs_log_level_name(next.log_level));
+    s->cfg.batch_size = next.batch_size;
+    s->cfg.writers = next.writers;
+    s->cfg.log_level = next.log_level;
+    hs_log_set_level(next.log_level);
+    atomic_store_explicit(&ctl->batch_size, (uint32_t)next.batch_size, memory_order_relaxed);
+    atomic_store_explicit(&ctl->log_level, (uint32_t)next.log_level, memory_order_relaxed);
+    atomic_store_explicit(&ctl->writers_wanted, (uint32_t)next.writers, memory_order_release);
+    /* Everything else shapes processes and memory that already exist. */
+    next.batch_size = s->cfg.batch_size;
+    next.writers = s->cfg.writers;
+    next.log_level = s->cfg.log_level;
+    if (memcmp(&next, &s->cfg, sizeof next) != 0)
+        hs_warn("reload: settings other than batch_size, writers and log_level take effect "
+                "at the next start (housingsup stop; housingsup start)");
+}
+
+/* ---- status ---- */
+
+static void write_status(struct supervisor *s, const char *headline_state)
+{
+    struct hs_status_row rows[HS_MAX_CHILDREN];
+    int n = 0;
+    int64_t now = now_ms();
+    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++) {
+        struct child *c = &s->children[slot];
+        if (slot >= HS_ROLE_WRITER0 && c->state == CHILD_IDLE)
+            continue;
+        struct hs_child_stats *st = &s->seg.control->stats[slot];
+        struct hs_ring *ring = slot == HS_ROLE_PUBLISHER ? s->seg.csv_ring
+                             : slot >= HS_ROLE_WRITER0 ? s->seg.writer_ring[slot - HS_ROLE_WRITER0]
+                             : NULL;
+        rows[n++] = (struct hs_status_row){
+            .role = c->name, .pid = c->pid, .state = state_names[c->state],
+            .restarts = c->restarts, .uptime_s = (long)((now - c->started_ms) / 1000),
+            .records_in = atomic_load(&st->records_in), .records_out = atomic_load(&st->records_out),
+            .dead_letters = atomic_load(&st->dead_letters),
+            .lag = slot == HS_ROLE_KAFKA_READER ? atomic_load(&st->lag) : -1,
+            .ring_fill = ring ? (long)hs_ring_fill(ring) : -1,
+            .ring_cap = ring ? (long)ring->capacity : -1,
+            .last_exit = c->last_exit[0] ? c->last_exit : "-"};
+    }
+    char headline[PATH_MAX + 512];
+    snprintf(headline, sizeof headline,
+             "housingsup %s: pid %d, up %lld s, config %s, csv %s, topic %s, writers %d, "
+             "batch_size %d", headline_state, (int)getpid(), (long long)(now - s->started_ms) / 1000,
+             s->cfg.path, s->cfg.csv_path, s->cfg.topic, s->cfg.writers, s->cfg.batch_size);
+    if (hs_status_write(s->status_path, headline, rows, n) != 0)
+        hs_warn("cannot write status file %s: %s", s->status_path, strerror(errno));
+    s->status_written_ms = now;
+}
+
+/* ---- start-up ---- */
+
+static int prepare(struct supervisor *s, char *err, size_t errlen)
+{
+    const struct hs_config *cfg = &s->cfg;
+    if (mkdir(cfg->state_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create state_dir %s: %s", cfg->state_dir, strerror(errno));
+        return -1;
+    }
+    if (access(cfg->csv_path, R_OK) != 0) {
+        snprintf(err, errlen, "csv_path %s: %s", cfg->csv_path, strerror(errno));
+        return -1;
+    }
+    char pid_path[PATH_MAX + 32];
+    hs_pidfile_path(cfg->state_dir, pid_path, sizeof pid_path);
+    if ((s->pid_fd = hs_pidfile_acquire(pid_path, err, errlen)) < 0)
+        return -1;
+    hs_status_path(cfg->state_dir, s->status_path, sizeof s->status_path);
+    return 0;
+}
+
+static int create_shared_state(struct supervisor *s, char *err, size_t errlen)
+{
+    if (hs_segment_create(&s->seg, (uint32_t)s->cfg.ring_slots, sizeof(struct hs_item), err,
+                          errlen) != 0)
+        return -1;
+    struct hs_control *ctl = s->seg.control;
+    atomic_store(&ctl->batch_size, (uint32_t)s->cfg.batch_size);
+    atomic_store(&ctl->log_level, (uint32_t)s->cfg.log_level);
+    atomic_store(&ctl->writers_wanted, (uint32_t)s->cfg.writers);
+    atomic_store(&ctl->writers_routed, (uint32_t)s->cfg.writers);
+    if (pipe2(s->death_pipe, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe2 for the death pipe failed: %s", strerror(errno));
+        return -1;
+    }
+    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++) {
+        const char *names[] = {"csv-reader", "publisher", "kafka-reader"};
+        struct child *c = &s->children[slot];
+        if (slot < HS_ROLE_WRITER0)
+            snprintf(c->name, sizeof c->name, "%s", names[slot]);
+        else
+            snprintf(c->name, sizeof c->name, "writer-%d", slot - HS_ROLE_WRITER0);
+    }
+    return 0;
+}
+
+/* Detaches from the terminal. The original process waits on `ready` and
+ * exits with what the daemon reports, so `start` fails visibly. */
+static int daemonize(const struct hs_config *cfg, int *ready_fd)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid > 0) {
+        close(fds[1]);
+        char msg[1024] = "";
+        ssize_t n = read(fds[0], msg, sizeof msg - 1);
+        msg[n > 0 ? n : 0] = '\0';
+        if (strncmp(msg, "ok", 2) == 0) {
+            printf("housingsup started (pid %d); log: %s/housingsup.log\n", (int)pid, cfg->state_dir);
+            exit(HS_EXIT_OK);
+        }
+        fprintf(stderr, "housingsup: %s\n", n > 0 ? msg : "the supervisor died while starting");
+        exit(HS_EXIT_FATAL);
+    }
+    close(fds[0]);
+    setsid();
+    char log_path[PATH_MAX + 32];
+    snprintf(log_path, sizeof log_path, "%s/housingsup.log", cfg->state_dir);
+    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    int null_fd = open("/dev/null", O_RDONLY);
+    if (log_fd < 0 || null_fd < 0)
+        return -1;
+    dup2(null_fd, STDIN_FILENO);
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    close(null_fd);
+    close(log_fd);
+    if (chdir("/") != 0)
+        return -1;
+    *ready_fd = fds[1];
+    return 0;
+}
+
+static void report_ready(int ready_fd, const char *msg)
+{
+    if (ready_fd < 0)
+        return;
+    ssize_t ignored = write(ready_fd, msg, strlen(msg));
+    (void)ignored;
+    close(ready_fd);
+}
+
+/* ---- the loop ---- */
+
+static void wait_for_events(void)
+{
+    struct pollfd pfd = {.fd = self_pipe[0], .events = POLLIN};
+    poll(&pfd, 1, 100);
+    char drain[64];
+    while (read(self_pipe[0], drain, sizeof drain) > 0)
+        ;
+}
+
+static int run(struct supervisor *s)
+{
+    for (;;) {
+        wait_for_events();
+        if (got_chld) {
+            got_chld = 0;
+            reap(s);
+        }
+        if (got_hup) {
+            got_hup = 0;
+            reload(s);
+        }
+        if (got_term && !s->stopping)
+            begin_stop(s);
+        if (s->stopping)
+            advance_stop(s);
+        reconcile(s);
+        if (s->stopping && all_gone(s))
+            return records_left(s) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
+        if (s->stopping && now_ms() > s->stop_deadline_ms) {
+            hs_error("stop did not finish within stop_timeout = %d s; killing children "
+                     "(unacknowledged records are read again at the next start)", s->cfg.stop_timeout);
+            kill_all(s);
+            return HS_EXIT_FAILURE;
+        }
+        if (now_ms() - s->status_written_ms >= STATUS_INTERVAL_MS)
+            write_status(s, s->stopping ? "stopping" : "running");
+    }
+}
+
+int hs_supervisor_start(const char *config_path, bool foreground)
+{
+    static struct supervisor s; /* large; lives for the whole process */
+    char err[1024] = "";
+    int ready_fd = -1;
+    hs_log_set_role("supervisor");
+    if (hs_config_load(config_path, &s.cfg, err, sizeof err) != 0 || prepare(&s, err, sizeof err) != 0) {
+        fprintf(stderr, "housingsup: %s\n", err);
+        return HS_EXIT_FATAL;
+    }
+    hs_log_set_level(s.cfg.log_level);
+    if (!foreground && daemonize(&s.cfg, &ready_fd) != 0) {
+        fprintf(stderr, "housingsup: cannot start in the background: %s\n", strerror(errno));
+        return HS_EXIT_FAILURE;
+    }
+    if (hs_pidfile_write(s.pid_fd, getpid()) != 0 || create_shared_state(&s, err, sizeof err) != 0 ||
+        install_signals(err, sizeof err) != 0) {
+        if (err[0] == '\0')
+            snprintf(err, sizeof err, "cannot write the pid file: %s", strerror(errno));
+        hs_error("%s", err);
+        report_ready(ready_fd, err);
+        return HS_EXIT_FAILURE;
+    }
+    s.started_ms = now_ms();
+    hs_info("started: config %s, csv %s, kafka %s topic %s, %d writers", s.cfg.path,
+            s.cfg.csv_path, s.cfg.bootstrap_servers, s.cfg.topic, s.cfg.writers);
+    report_ready(ready_fd, "ok");
+    int rc = run(&s);
+    uint64_t left = records_left(&s);
+    write_status(&s, rc == HS_EXIT_OK ? "stopped cleanly, rings empty" : "stopped with records left");
+    hs_info("stopped (%llu records left in rings)", (unsigned long long)left);
+    char pid_path[PATH_MAX + 32];
+    hs_pidfile_path(s.cfg.state_dir, pid_path, sizeof pid_path);
+    unlink(pid_path);
+    close(s.death_pipe[0]);
+    close(s.death_pipe[1]);
+    hs_segment_destroy(&s.seg);
+    return rc;
+}

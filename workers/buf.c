@@ -1,0 +1,87 @@
+/*
+ * buf.c - see buf.h.
+ */
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void hs_buf_reset(struct hs_buf *b)
+{
+    b->len = 0;
+    b->failed = false;
+}
+
+void hs_buf_free(struct hs_buf *b)
+{
+    free(b->data);
+    *b = (struct hs_buf){0};
+}
+
+static bool reserve(struct hs_buf *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (b->len + extra + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *data = realloc(b->data, cap);
+    if (data == NULL) {
+        b->failed = true;
+        return false;
+    }
+    b->data = data;
+    b->cap = cap;
+    return true;
+}
+
+void hs_buf_append(struct hs_buf *b, const char *bytes, size_t n)
+{
+    if (!reserve(b, n))
+        return;
+    memcpy(b->data + b->len, bytes, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void hs_buf_puts(struct hs_buf *b, const char *s) { hs_buf_append(b, s, strlen(s)); }
+
+void hs_buf_printf(struct hs_buf *b, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        hs_buf_append(b, small, (size_t)n);
+        return;
+    }
+    if (!reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void hs_buf_double(struct hs_buf *b, double v)
+{
+    char text[32];
+    /* 15 significant digits read back exactly for most decimal input (the
+     * CSV's own text); fall back to 17, which always does. */
+    int n = snprintf(text, sizeof text, "%.15g", v);
+    if (strtod(text, NULL) != v)
+        n = snprintf(text, sizeof text, "%.17g", v);
+    hs_buf_append(b, text, (size_t)n);
+}
+
+bool hs_buf_failed(const struct hs_buf *b) { return b->failed; }

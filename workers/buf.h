@@ -1,0 +1,28 @@
+/*
+ * buf.h - a growable byte buffer for building messages and COPY data.
+ * On allocation failure the buffer records it; callers check hs_buf_failed()
+ * once after building instead of after every append.
+ */
+#ifndef HS_BUF_H
+#define HS_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct hs_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+};
+
+void hs_buf_reset(struct hs_buf *b);
+void hs_buf_free(struct hs_buf *b);
+void hs_buf_append(struct hs_buf *b, const char *bytes, size_t n);
+void hs_buf_puts(struct hs_buf *b, const char *s);
+void hs_buf_printf(struct hs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends a double in the shortest form that reads back as the same value. */
+void hs_buf_double(struct hs_buf *b, double v);
+bool hs_buf_failed(const struct hs_buf *b);
+
+#endif

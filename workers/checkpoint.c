@@ -1,0 +1,42 @@
+/*
+ * checkpoint.c - see checkpoint.h.
+ */
+#include <stddef.h>
+
+#include "checkpoint.h"
+
+#include <stdio.h>
+
+void hs_checkpoint_path(const char *state_dir, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/csv.checkpoint", state_dir);
+}
+
+int hs_checkpoint_read(const char *path, struct hs_checkpoint *cp)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    unsigned long long dev, ino, offset, line;
+    int n = fscanf(f, "dev %llu ino %llu offset %llu line %llu", &dev, &ino, &offset, &line);
+    fclose(f);
+    if (n != 4)
+        return -1;
+    *cp = (struct hs_checkpoint){.dev = dev, .ino = ino, .offset = offset, .line = line};
+    return 0;
+}
+
+int hs_checkpoint_write(const char *path, const struct hs_checkpoint *cp)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "dev %llu ino %llu offset %llu line %llu\n", (unsigned long long)cp->dev,
+            (unsigned long long)cp->ino, (unsigned long long)cp->offset,
+            (unsigned long long)cp->line);
+    if (fclose(f) != 0)
+        return -1;
+    return rename(tmp, path);
+}

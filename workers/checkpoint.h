@@ -1,0 +1,29 @@
+/*
+ * checkpoint.h - how far into a CSV file the pipeline has got, kept in the
+ * state directory so a new run of the supervisor does not read it again.
+ *
+ * The publisher writes it after Kafka has acknowledged the records up to that
+ * point; the CSV reader reads it when it starts on empty rings. It is written
+ * to a temporary file and renamed, so a reader always sees a whole record.
+ * The file's device and inode are part of it: a replaced file starts afresh.
+ */
+#ifndef HS_CHECKPOINT_H
+#define HS_CHECKPOINT_H
+
+#include <stdint.h>
+
+struct hs_checkpoint {
+    uint64_t dev;
+    uint64_t ino;
+    uint64_t offset; /* byte offset of the first line not yet acknowledged */
+    uint64_t line;   /* number of the last line acknowledged */
+};
+
+/* Path of the checkpoint file for a state directory. */
+void hs_checkpoint_path(const char *state_dir, char *out, size_t cap);
+/* Returns 0, or -1 when there is no (readable) checkpoint. */
+int hs_checkpoint_read(const char *path, struct hs_checkpoint *cp);
+/* Returns 0, or -1 with errno set. */
+int hs_checkpoint_write(const char *path, const struct hs_checkpoint *cp);
+
+#endif

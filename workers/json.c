@@ -1,0 +1,291 @@
+/*
+ * json.c - see json.h. Encoding is by hand (the format is fixed and flat);
+ * decoding uses jsmn in strict mode, then walks the token array once.
+ */
+#include "json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define JSMN_STATIC
+#define JSMN_STRICT
+#include <jsmn.h>
+
+/* ---- encoding ---- */
+
+static void put_string(struct hs_buf *out, const char *s, size_t n)
+{
+    hs_buf_append(out, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = {'\\', (char)c};
+            hs_buf_append(out, esc, 2);
+        } else if (c < 0x20 || c >= 0x7f) {
+            /* Raw input may be any bytes; as \u00XX the message stays ASCII
+             * and valid JSON whatever the input's encoding was. */
+            hs_buf_printf(out, "\\u%04x", c);
+        } else {
+            hs_buf_append(out, (const char *)&c, 1);
+        }
+    }
+    hs_buf_append(out, "\"", 1);
+}
+
+static void put_row(struct hs_buf *out, const struct hs_item *it)
+{
+    for (int c = 0; c < HS_NCOLS; c++) {
+        hs_buf_printf(out, ",\"%s\":", hs_column_names[c]);
+        hs_buf_double(out, it->u.values[c]);
+    }
+}
+
+static void put_dead(struct hs_buf *out, const struct hs_item *it)
+{
+    hs_buf_puts(out, ",\"_error\":");
+    put_string(out, it->u.dead.reason, strnlen(it->u.dead.reason, HS_REASON_MAX));
+    hs_buf_puts(out, ",\"_raw\":");
+    put_string(out, it->u.dead.raw, it->u.dead.raw_len);
+}
+
+void hs_json_encode(struct hs_buf *out, const struct hs_item *const *items, size_t n)
+{
+    hs_buf_append(out, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        const struct hs_item *it = items[i];
+        hs_buf_printf(out, "%s{\"_line\":%llu,\"_ts\":%lld", i ? "," : "",
+                      (unsigned long long)it->line, (long long)it->read_us);
+        if (it->kind == HS_ITEM_ROW)
+            put_row(out, it);
+        else
+            put_dead(out, it);
+        hs_buf_append(out, "}", 1);
+    }
+    hs_buf_append(out, "]", 1);
+}
+
+/* ---- decoding ---- */
+
+struct object_fields {
+    int have[HS_NCOLS];
+    const jsmntok_t *error, *raw;
+    long long line, ts;
+};
+
+/* Index of the token after the subtree rooted at tokens[i]. */
+static int skip(const jsmntok_t *t, int i)
+{
+    int children = t[i].size;
+    int type = t[i].type;
+    i++;
+    if (type == JSMN_OBJECT)
+        children *= 2; /* key and value */
+    if (type == JSMN_ARRAY || type == JSMN_OBJECT)
+        for (int k = 0; k < children; k++)
+            i = skip(t, i);
+    return i;
+}
+
+static int token_is(const char *msg, const jsmntok_t *t, const char *word)
+{
+    size_t n = (size_t)(t->end - t->start);
+    return strlen(word) == n && strncasecmp(msg + t->start, word, n) == 0;
+}
+
+/* Copies a token's text (unescaped when it is a string) into dst. */
+static size_t token_text(const char *msg, const jsmntok_t *t, char *dst, size_t cap)
+{
+    size_t n = 0;
+    for (int i = t->start; i < t->end && n + 4 < cap; i++) {
+        char c = msg[i];
+        if (t->type == JSMN_STRING && c == '\\' && i + 1 < t->end) {
+            char e = msg[++i];
+            if (e == 'u' && i + 4 < t->end) {
+                unsigned cp = (unsigned)strtoul((char[]){msg[i + 1], msg[i + 2], msg[i + 3],
+                                                         msg[i + 4], 0}, NULL, 16);
+                i += 4;
+                if (cp < 0x80) {
+                    dst[n++] = (char)cp;
+                } else if (cp < 0x800) {
+                    dst[n++] = (char)(0xc0 | (cp >> 6));
+                    dst[n++] = (char)(0x80 | (cp & 0x3f));
+                } else {
+                    dst[n++] = (char)(0xe0 | (cp >> 12));
+                    dst[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                    dst[n++] = (char)(0x80 | (cp & 0x3f));
+                }
+                continue;
+            }
+            c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b'
+              : e == 'f' ? '\f' : e;
+        }
+        dst[n++] = c;
+    }
+    dst[n] = '\0';
+    return n;
+}
+
+static int token_number(const char *msg, const jsmntok_t *t, double *out)
+{
+    char text[64];
+    if (t->type != JSMN_PRIMITIVE && t->type != JSMN_STRING)
+        return -1;
+    if (t->end - t->start >= (int)sizeof text - 4)
+        return -1;
+    token_text(msg, t, text, sizeof text);
+    char *end;
+    *out = strtod(text, &end);
+    return (end == text || *end != '\0' || !isfinite(*out)) ? -1 : 0;
+}
+
+static void make_dead(struct hs_item *it, const char *msg, const jsmntok_t *obj,
+                      const char *reason)
+{
+    it->kind = HS_ITEM_DEAD;
+    snprintf(it->u.dead.reason, HS_REASON_MAX, "%s", reason);
+    size_t n = (size_t)(obj->end - obj->start);
+    it->u.dead.raw_len = (uint32_t)(n < HS_RAW_MAX ? n : HS_RAW_MAX);
+    memcpy(it->u.dead.raw, msg + obj->start, it->u.dead.raw_len);
+}
+
+static int read_field(const char *msg, const jsmntok_t *key, const jsmntok_t *val,
+                      struct object_fields *f, struct hs_item *it, char *why, size_t whylen)
+{
+    double v;
+    if (token_is(msg, key, "_error")) {
+        f->error = val;
+        return 0;
+    }
+    if (token_is(msg, key, "_raw")) {
+        f->raw = val;
+        return 0;
+    }
+    int is_line = token_is(msg, key, "_line"), is_ts = token_is(msg, key, "_ts");
+    if (is_line || is_ts) {
+        if (token_number(msg, val, &v) != 0 || v < 0 || v != floor(v)) {
+            snprintf(why, whylen, "%s is not a non-negative integer", is_line ? "_line" : "_ts");
+            return -1;
+        }
+        *(is_line ? &f->line : &f->ts) = (long long)v;
+        return 0;
+    }
+    for (int c = 0; c < HS_NCOLS; c++) {
+        if (!token_is(msg, key, hs_column_names[c]))
+            continue;
+        if (token_number(msg, val, &v) != 0) {
+            snprintf(why, whylen, "%s is not a number", hs_column_names[c]);
+            return -1;
+        }
+        if (hs_column_is_integer(c) && (v != floor(v) || fabs(v) > 2147483647.0)) {
+            snprintf(why, whylen, "%s must be an integer", hs_column_names[c]);
+            return -1;
+        }
+        it->u.values[c] = v;
+        f->have[c] = 1;
+        return 0;
+    }
+    return 0; /* unknown keys are ignored, as extra CSV columns are */
+}
+
+/* Turns the object at tokens[i] into an item. Returns the next token index. */
+static int decode_object(const char *msg, const jsmntok_t *t, int i, int position,
+                         struct hs_item *it)
+{
+    struct object_fields f = {.line = -1};
+    char why[HS_REASON_MAX] = "";
+    const jsmntok_t *obj = &t[i];
+    int end = skip(t, i);
+    it->kind = HS_ITEM_ROW;
+    if (obj->type != JSMN_OBJECT) {
+        it->line = (uint64_t)position;
+        make_dead(it, msg, obj, "array element is not an object");
+        return end;
+    }
+    int k = i + 1;
+    for (int pair = 0; pair < obj->size && why[0] == '\0'; pair++) {
+        if (k + 1 >= end || t[k].type != JSMN_STRING || t[k].size != 1) {
+            snprintf(why, sizeof why, "malformed object (a key without a value)");
+            break;
+        }
+        read_field(msg, &t[k], &t[k + 1], &f, it, why, sizeof why);
+        k = skip(t, k + 1);
+    }
+    it->line = f.line >= 0 ? (uint64_t)f.line : (uint64_t)position;
+    it->read_us = f.ts > 0 ? f.ts : 0;
+    for (int c = 0; c < HS_NCOLS && why[0] == '\0' && f.error == NULL; c++)
+        if (!f.have[c])
+            snprintf(why, sizeof why, "%s is missing", hs_column_names[c]);
+    if (f.error != NULL && why[0] == '\0') {
+        /* A dead letter produced upstream: keep its own reason and raw text. */
+        it->kind = HS_ITEM_DEAD;
+        token_text(msg, f.error, it->u.dead.reason, HS_REASON_MAX);
+        it->u.dead.raw_len = f.raw ? (uint32_t)token_text(msg, f.raw, it->u.dead.raw,
+                                                          HS_RAW_MAX) : 0;
+    } else if (why[0] != '\0') {
+        make_dead(it, msg, obj, why);
+    }
+    return end;
+}
+
+static int tokenize(struct hs_json_decoder *d, const char *msg, size_t len, char *err,
+                    size_t errlen)
+{
+    jsmn_parser p;
+    jsmn_init(&p);
+    int n = jsmn_parse(&p, msg, len, NULL, 0);
+    if (n < 0) {
+        snprintf(err, errlen, "invalid JSON (%s at byte %u)",
+                 n == JSMN_ERROR_PART ? "truncated" : "bad character", p.pos);
+        return -1;
+    }
+    if ((unsigned)n > d->cap) {
+        void *grown = realloc(d->tokens, (size_t)n * sizeof(jsmntok_t));
+        if (grown == NULL) {
+            snprintf(err, errlen, "out of memory for %d JSON tokens", n);
+            return -1;
+        }
+        d->tokens = grown;
+        d->cap = (unsigned)n;
+    }
+    jsmn_init(&p);
+    n = jsmn_parse(&p, msg, len, d->tokens, d->cap);
+    if (n < 0)
+        snprintf(err, errlen, "invalid JSON (bad structure at byte %u)", p.pos);
+    return n;
+}
+
+int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const char *src,
+                   hs_json_item_fn fn, void *ctx, char *err, size_t errlen)
+{
+    int ntok = tokenize(d, msg, len, err, errlen);
+    if (ntok < 0)
+        return -1;
+    const jsmntok_t *t = d->tokens;
+    if (ntok == 0 || t[0].type != JSMN_ARRAY) {
+        snprintf(err, errlen, "message is not a JSON array of objects");
+        return -1;
+    }
+    if (skip(t, 0) != ntok) {
+        snprintf(err, errlen, "invalid JSON (data after the array)");
+        return -1;
+    }
+    struct hs_item item;
+    int i = 1;
+    for (int k = 0; k < t[0].size; k++) {
+        memset(&item, 0, sizeof item);
+        snprintf(item.src, sizeof item.src, "%s", src);
+        i = decode_object(msg, t, i, k + 1, &item);
+        if (fn(&item, ctx) != 0)
+            return -2;
+    }
+    return t[0].size;
+}
+
+void hs_json_decoder_free(struct hs_json_decoder *d)
+{
+    free(d->tokens);
+    *d = (struct hs_json_decoder){0};
+}

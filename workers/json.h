@@ -1,0 +1,43 @@
+/*
+ * json.h - the Kafka message format: one JSON array per CSV micro-batch.
+ *
+ *   [{"_line":2,"_ts":1764036000000000,"CRIM":0.00632,...,"MEDV":24},
+ *    {"_line":9,"_error":"MEDV is not a number: 'x'","_raw":"0.1,..."}]
+ *
+ * An object with the 14 columns is a record; "_line" is its source line and
+ * "_ts" when it was read (both optional for other producers). An object with
+ * "_error" is a dead letter travelling to the dead-letter table. Column names
+ * match case-insensitively and numbers may also come as strings.
+ */
+#ifndef HS_JSON_H
+#define HS_JSON_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "record.h"
+
+/* Appends items[0..n) as one JSON array to out. */
+void hs_json_encode(struct hs_buf *out, const struct hs_item *const *items, size_t n);
+
+struct hs_json_decoder {
+    void *tokens; /* jsmn tokens, reused between messages */
+    unsigned cap;
+};
+
+/* Called once per decoded item; a non-zero return stops decoding. */
+typedef int (*hs_json_item_fn)(const struct hs_item *item, void *ctx);
+
+/*
+ * Decodes one message. Every object becomes an item: a record, or a dead
+ * letter when the object itself is bad. Items carry `src`; an object without
+ * "_line" is numbered by its position in the array (1-based).
+ * Returns the number of items, or -1 when the message as a whole is not a
+ * JSON array of objects (reason in err), or -2 when `fn` stopped it.
+ */
+int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const char *src,
+                   hs_json_item_fn fn, void *ctx, char *err, size_t errlen);
+
+void hs_json_decoder_free(struct hs_json_decoder *d);
+
+#endif

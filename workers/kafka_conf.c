@@ -1,0 +1,55 @@
+/*
+ * kafka_conf.c - see kafka_conf.h.
+ */
+#include "kafka_conf.h"
+
+#include <syslog.h>
+
+#include "../supervisor/log.h"
+
+static const struct hs_config *conf_owner;
+
+static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
+{
+    (void)rk;
+    enum hs_log_level ours = level <= LOG_ERR ? HS_LOG_ERROR
+                           : level <= LOG_WARNING ? HS_LOG_WARN
+                           : level <= LOG_INFO ? HS_LOG_INFO : HS_LOG_DEBUG;
+    hs_log(ours, "kafka %s: %s", fac, buf);
+}
+
+static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void)opaque;
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+        hs_error("kafka: cannot reach any broker at %s: %s", conf_owner->bootstrap_servers, reason);
+    else if (err == RD_KAFKA_RESP_ERR__FATAL)
+        hs_error("kafka: fatal error: %s", reason);
+    else
+        hs_warn("kafka: %s: %s", rd_kafka_err2str((rd_kafka_resp_err_t)err), reason);
+    (void)rk;
+}
+
+int hs_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value)
+{
+    char why[512];
+    if (rd_kafka_conf_set(conf, name, value, why, sizeof why) != RD_KAFKA_CONF_OK) {
+        hs_error("kafka: cannot set %s: %s", name, why);
+        return -1;
+    }
+    return 0;
+}
+
+rd_kafka_conf_t *hs_kafka_conf_new(const struct hs_config *cfg, const char *client_id)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    conf_owner = cfg;
+    rd_kafka_conf_set_log_cb(conf, log_cb);
+    rd_kafka_conf_set_error_cb(conf, error_cb);
+    if (hs_kafka_set(conf, "bootstrap.servers", cfg->bootstrap_servers) != 0 ||
+        hs_kafka_set(conf, "client.id", client_id) != 0) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    return conf;
+}

@@ -1,0 +1,347 @@
+/*
+ * kafka_reader.c - the Kafka reader: consumes the topic in a consumer group,
+ * parses each message with jsmn, and hands its records to one writer's ring
+ * (round robin by message).
+ *
+ * Offsets are committed to Kafka only for messages whose every record the
+ * writer has committed to PostgreSQL. Each message handed out is remembered
+ * in `fifo` with the writer's ring position just past its last record; a
+ * writer advances its ring head only after COMMIT, so "head >= position"
+ * means "durable". The durable prefix of the FIFO is what gets committed.
+ * A reader that dies loses only this bookkeeping: Kafka redelivers from the
+ * last committed offset and the unique source key drops the repeats.
+ *
+ * Orderly stop: once the supervisor says the publisher has flushed and
+ * exited, the reader reads up to the high watermark of every partition it
+ * owns, waits until all of it is durable, commits, and exits 0.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../supervisor/exitcodes.h"
+#include "../supervisor/log.h"
+#include "json.h"
+#include "kafka_conf.h"
+#include "worker.h"
+
+#define MAX_PARTITIONS 1024
+#define FIFO_CAP 65536
+
+struct handed_out {
+    int32_t partition;
+    int64_t offset;
+    uint32_t writer;
+    uint32_t records;
+    uint64_t ring_end; /* writer ring position just past this message's records */
+};
+
+struct kreader {
+    struct hs_worker *w;
+    const char *topic;
+    rd_kafka_t *rk;
+    struct handed_out *fifo;
+    uint32_t first, used;
+    bool ever_assigned;
+    bool assigned[MAX_PARTITIONS];
+    int64_t next_offset[MAX_PARTITIONS];   /* next offset to read, -1 unknown */
+    int64_t commit_offset[MAX_PARTITIONS]; /* durable up to here (exclusive), -1 none */
+    bool commit_dirty;
+    int64_t last_commit_ms, last_lag_ms;
+    uint32_t next_writer, writer; /* writer of the message being decoded */
+    struct hs_json_decoder decoder;
+};
+
+static struct hs_ring *writer_ring(struct kreader *k, uint32_t w)
+{
+    return k->w->seg->writer_ring[w];
+}
+
+static void advance_durable(struct kreader *k)
+{
+    while (k->used > 0) {
+        struct handed_out *h = &k->fifo[k->first];
+        if ((int64_t)(hs_ring_head(writer_ring(k, h->writer)) - h->ring_end) < 0)
+            break;
+        k->commit_offset[h->partition] = h->offset + 1;
+        k->commit_dirty = true;
+        atomic_fetch_add_explicit(&k->w->stats->records_out, h->records, memory_order_relaxed);
+        k->first = (k->first + 1) % FIFO_CAP;
+        k->used--;
+    }
+}
+
+static void commit(struct kreader *k, bool sync)
+{
+    if (!k->commit_dirty)
+        return;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
+    for (int p = 0; p < MAX_PARTITIONS; p++)
+        if (k->commit_offset[p] >= 0)
+            rd_kafka_topic_partition_list_add(list, k->topic, p)->offset = k->commit_offset[p];
+    rd_kafka_resp_err_t err = rd_kafka_commit(k->rk, list, sync ? 0 : 1);
+    if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+        hs_warn("kafka: offset commit failed: %s (records are safe; they may be read again)",
+                rd_kafka_err2str(err));
+    rd_kafka_topic_partition_list_destroy(list);
+    k->commit_dirty = false;
+    k->last_commit_ms = hs_monotonic_ms();
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque)
+{
+    struct kreader *k = opaque;
+    bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+    if (!assign) {
+        advance_durable(k);
+        commit(k, true);
+    }
+    for (int i = 0; i < parts->cnt; i++) {
+        int32_t p = parts->elems[i].partition;
+        if (p < 0 || p >= MAX_PARTITIONS) {
+            hs_error("kafka: partition %d is beyond the %d this reader can track", p, MAX_PARTITIONS);
+            continue;
+        }
+        k->assigned[p] = assign;
+        k->next_offset[p] = -1;
+        k->commit_offset[p] = -1;
+        hs_info("kafka: partition %s/%d %s", k->topic, p, assign ? "assigned" : "revoked");
+    }
+    rd_kafka_assign(rk, assign ? parts : NULL);
+    k->ever_assigned = k->ever_assigned || assign;
+}
+
+static int create_consumer(struct kreader *k)
+{
+    char why[512];
+    const struct hs_config *cfg = k->w->cfg;
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-reader");
+    if (conf == NULL)
+        return -1;
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_opaque(conf, k);
+    if (hs_kafka_set(conf, "group.id", cfg->group_id) ||
+        hs_kafka_set(conf, "enable.auto.commit", "false") ||
+        hs_kafka_set(conf, "auto.offset.reset", "earliest") ||
+        hs_kafka_set(conf, "allow.auto.create.topics", "false") ||
+        hs_kafka_set(conf, "topic.metadata.refresh.interval.ms", "2000") ||
+        hs_kafka_set(conf, "fetch.wait.max.ms", "10")) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    k->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
+    if (k->rk == NULL) {
+        hs_error("kafka: cannot create consumer: %s", why);
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    rd_kafka_poll_set_consumer(k->rk);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(k->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (err) {
+        hs_error("kafka: cannot subscribe to %s: %s", k->topic, rd_kafka_err2str(err));
+        return -1;
+    }
+    return 0;
+}
+
+/* Decoder callback: one item onto the current writer's ring. */
+static int hand_out(const struct hs_item *item, void *ctx)
+{
+    struct kreader *k = ctx;
+    struct hs_ring *ring = writer_ring(k, k->writer);
+    void *slot;
+    while ((slot = hs_ring_reserve(ring, 100)) == NULL)
+        if (hs_worker_orphaned(k->w))
+            return -1;
+    memcpy(slot, item, sizeof *item);
+    hs_ring_publish(ring);
+    atomic_fetch_add_explicit(&k->w->stats->records_in, 1, memory_order_relaxed);
+    if (item->kind == HS_ITEM_DEAD)
+        atomic_fetch_add_explicit(&k->w->stats->dead_letters, 1, memory_order_relaxed);
+    return 0;
+}
+
+/* A message that is not a batch at all becomes one dead letter. */
+static int hand_out_dead_message(struct kreader *k, const rd_kafka_message_t *m,
+                                 const char *position, const char *reason)
+{
+    struct hs_item item = {.kind = HS_ITEM_DEAD, .read_us = hs_now_us()};
+    snprintf(item.src, sizeof item.src, "%s", position);
+    snprintf(item.u.dead.reason, HS_REASON_MAX, "%s", reason);
+    item.u.dead.raw_len = (uint32_t)(m->len < HS_RAW_MAX ? m->len : HS_RAW_MAX);
+    if (m->len > 0)
+        memcpy(item.u.dead.raw, m->payload, item.u.dead.raw_len);
+    hs_warn("kafka: message %s: %s (sent to the dead-letter table)", position, reason);
+    return hand_out(&item, k);
+}
+
+static void source_of(const rd_kafka_message_t *m, const char *position, char *src, size_t cap)
+{
+    const char *key = m->key;
+    const char *at = key ? memrchr(key, '@', m->key_len) : NULL;
+    if (at == NULL || at == key || (size_t)(at - key) >= cap)
+        snprintf(src, cap, "%s", position);
+    else
+        snprintf(src, cap, "%.*s", (int)(at - key), key);
+}
+
+static uint32_t routed_writers(struct kreader *k)
+{
+    struct hs_control *c = k->w->seg->control;
+    uint32_t wanted = atomic_load_explicit(&c->writers_wanted, memory_order_acquire);
+    if (atomic_load_explicit(&c->writers_routed, memory_order_relaxed) != wanted) {
+        atomic_store_explicit(&c->writers_routed, wanted, memory_order_release);
+        hs_info("routing messages to %u writers", wanted);
+    }
+    return wanted;
+}
+
+static int process_message(struct kreader *k, const rd_kafka_message_t *m)
+{
+    char position[HS_SRC_MAX], src[HS_SRC_MAX], why[256];
+    snprintf(position, sizeof position, "kafka:%s/%d@%lld", k->topic, (int)m->partition,
+             (long long)m->offset);
+    k->writer = k->next_writer++ % routed_writers(k);
+    uint64_t ring_start = hs_ring_tail(writer_ring(k, k->writer));
+    int rc;
+    if (m->len > (size_t)k->w->cfg->max_message_bytes) {
+        snprintf(why, sizeof why, "message of %zu bytes exceeds kafka.max_message_bytes = %d",
+                 m->len, k->w->cfg->max_message_bytes);
+        rc = hand_out_dead_message(k, m, position, why);
+    } else {
+        source_of(m, position, src, sizeof src);
+        rc = hs_json_decode(&k->decoder, m->payload, m->len, src, hand_out, k, why, sizeof why);
+        if (rc == -1)
+            rc = hand_out_dead_message(k, m, position, why);
+    }
+    if (rc < 0)
+        return -1;
+    struct handed_out *h = &k->fifo[(k->first + k->used) % FIFO_CAP];
+    uint64_t ring_end = hs_ring_tail(writer_ring(k, k->writer));
+    *h = (struct handed_out){.partition = m->partition, .offset = m->offset, .writer = k->writer,
+                             .records = (uint32_t)(ring_end - ring_start), .ring_end = ring_end};
+    k->used++;
+    if (m->partition >= 0 && m->partition < MAX_PARTITIONS)
+        k->next_offset[m->partition] = m->offset + 1;
+    return 0;
+}
+
+/* The next offset this reader will read from partition p. */
+static int64_t position_of(struct kreader *k, int32_t p)
+{
+    if (k->next_offset[p] >= 0)
+        return k->next_offset[p];
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, k->topic, p);
+    int64_t pos = -1, lo = 0, hi = 0;
+    if (rd_kafka_committed(k->rk, list, 5000) == 0 && list->elems[0].offset >= 0)
+        pos = list->elems[0].offset;
+    else if (rd_kafka_query_watermark_offsets(k->rk, k->topic, p, &lo, &hi, 5000) == 0)
+        pos = lo;
+    rd_kafka_topic_partition_list_destroy(list);
+    k->next_offset[p] = pos;
+    return pos;
+}
+
+/* True once every owned partition has been read to its high watermark. */
+static bool caught_up(struct kreader *k)
+{
+    if (!k->ever_assigned)
+        return false;
+    for (int32_t p = 0; p < MAX_PARTITIONS; p++) {
+        int64_t lo, hi;
+        if (!k->assigned[p])
+            continue;
+        if (rd_kafka_query_watermark_offsets(k->rk, k->topic, p, &lo, &hi, 5000) != 0)
+            return false;
+        if (position_of(k, p) < hi)
+            return false;
+    }
+    return true;
+}
+
+static void report_lag(struct kreader *k)
+{
+    int64_t now = hs_monotonic_ms(), lag = 0;
+    if (now - k->last_lag_ms < 1000)
+        return;
+    k->last_lag_ms = now;
+    for (int32_t p = 0; p < MAX_PARTITIONS; p++) {
+        int64_t lo, hi;
+        if (k->assigned[p] && k->next_offset[p] >= 0 &&
+            rd_kafka_get_watermark_offsets(k->rk, k->topic, p, &lo, &hi) == 0 && hi > k->next_offset[p])
+            lag += hi - k->next_offset[p];
+    }
+    atomic_store_explicit(&k->w->stats->lag, lag, memory_order_relaxed);
+}
+
+/* Reads and processes at most one message; false when none came. */
+static bool consume_one(struct kreader *k, int timeout_ms, int *rc)
+{
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, timeout_ms);
+    if (m == NULL)
+        return false;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        /* nothing to do */
+    } else if (m->err) {
+        hs_warn("kafka: %s", rd_kafka_message_errstr(m));
+    } else if (process_message(k, m) != 0) {
+        *rc = HS_EXIT_FAILURE;
+    }
+    rd_kafka_message_destroy(m);
+    return true;
+}
+
+static int read_loop(struct kreader *k)
+{
+    struct hs_control *c = k->w->seg->control;
+    int rc = HS_EXIT_OK;
+    for (;;) {
+        if (hs_worker_orphaned(k->w))
+            return HS_EXIT_FAILURE;
+        advance_durable(k);
+        if (k->commit_dirty && (hs_monotonic_ms() - k->last_commit_ms >= 200 || k->used == 0))
+            commit(k, false);
+        report_lag(k);
+        bool draining = atomic_load_explicit(&c->publisher_done, memory_order_acquire) != 0;
+        bool got = k->used < FIFO_CAP && consume_one(k, draining ? 10 : 50, &rc);
+        if (rc != HS_EXIT_OK)
+            return rc;
+        if (draining && !got && k->used == 0 && caught_up(k)) {
+            commit(k, true);
+            return HS_EXIT_OK;
+        }
+    }
+}
+
+int hs_kafka_reader_main(struct hs_worker *w)
+{
+    struct kreader *k = calloc(1, sizeof *k);
+    if (k == NULL || (k->fifo = calloc(FIFO_CAP, sizeof *k->fifo)) == NULL) {
+        hs_error("out of memory for the reader's bookkeeping");
+        free(k);
+        return HS_EXIT_FAILURE;
+    }
+    k->w = w;
+    k->topic = w->cfg->topic;
+    for (int p = 0; p < MAX_PARTITIONS; p++)
+        k->next_offset[p] = k->commit_offset[p] = -1;
+    int rc = HS_EXIT_FAILURE;
+    if (create_consumer(k) == 0) {
+        hs_info("reading topic %s at %s as group %s", k->topic, w->cfg->bootstrap_servers,
+                w->cfg->group_id);
+        rc = read_loop(k);
+    }
+    if (k->rk != NULL) {
+        rd_kafka_consumer_close(k->rk);
+        rd_kafka_destroy(k->rk);
+    }
+    hs_json_decoder_free(&k->decoder);
+    free(k->fifo);
+    free(k);
+    return rc;
+}

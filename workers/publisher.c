@@ -1,0 +1,263 @@
+/*
+ * publisher.c - the Kafka publisher: reads micro-batches from the CSV ring,
+ * sends each as one JSON message (idempotent producer, acks=all), and
+ * releases ring slots only once Kafka has acknowledged them.
+ *
+ * Because slots are released only after the delivery report, a publisher
+ * that dies (or gets a permanent delivery error, after which it exits on
+ * purpose) leaves every unacknowledged record in the ring; its successor
+ * sends them again. A record may therefore reach Kafka twice, never zero
+ * times; PostgreSQL's unique source key drops the second copy.
+ *
+ * Batches are acknowledged in order per partition but possibly out of order
+ * across partitions, so acknowledged batches wait in `inflight` until every
+ * batch before them is acknowledged too; only that prefix is released.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../supervisor/exitcodes.h"
+#include "../supervisor/log.h"
+#include "buf.h"
+#include "checkpoint.h"
+#include "json.h"
+#include "kafka_conf.h"
+#include "worker.h"
+
+struct batch {
+    uint32_t count; /* items of the ring this batch covers */
+    bool delivered;
+};
+
+struct publisher {
+    struct hs_worker *w;
+    struct hs_ring *ring;
+    rd_kafka_t *rk;
+    struct batch *inflight; /* a FIFO of batches sent but not yet released */
+    uint32_t inflight_cap, first, used;
+    uint32_t sent;          /* ring items (from the head) already sent */
+    uint64_t next_seq;      /* sequence number of the batch inflight[first] */
+    int failed;             /* a delivery failed for good */
+    struct hs_buf message;
+    const struct hs_item **items;
+    struct hs_checkpoint checkpoint;
+    char checkpoint_path[PATH_MAX + 32];
+    int64_t checkpoint_written_ms;
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    (void)rk;
+    struct publisher *p = opaque;
+    uint64_t seq = (uint64_t)(uintptr_t)m->_private;
+    if (m->err) {
+        hs_error("kafka: delivery to %s failed: %s", p->w->cfg->topic, rd_kafka_err2str(m->err));
+        p->failed = 1;
+        return;
+    }
+    uint32_t pos = (uint32_t)(seq - p->next_seq);
+    p->inflight[(p->first + pos) % p->inflight_cap].delivered = true;
+}
+
+static int ensure_topic(struct publisher *p)
+{
+    const struct hs_config *cfg = p->w->cfg;
+    char why[512];
+    rd_kafka_NewTopic_t *topic = rd_kafka_NewTopic_new(cfg->topic, cfg->partitions,
+                                                       cfg->replication_factor, why, sizeof why);
+    if (topic == NULL) {
+        hs_error("kafka: topic %s: %s", cfg->topic, why);
+        return -1;
+    }
+    rd_kafka_queue_t *q = rd_kafka_queue_new(p->rk);
+    rd_kafka_CreateTopics(p->rk, &topic, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+    int rc = -1;
+    const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
+    size_t n = 0;
+    const rd_kafka_topic_result_t **results = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
+    if (ev == NULL || rd_kafka_event_error(ev)) {
+        hs_error("kafka: cannot create topic %s at %s: %s", cfg->topic, cfg->bootstrap_servers,
+                 ev ? rd_kafka_event_error_string(ev) : "timed out");
+    } else if (n == 1 && rd_kafka_topic_result_error(results[0]) &&
+               rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+        hs_error("kafka: cannot create topic %s: %s", cfg->topic,
+                 rd_kafka_topic_result_error_string(results[0]));
+    } else {
+        rc = 0;
+    }
+    if (ev)
+        rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(topic);
+    return rc;
+}
+
+static int create_producer(struct publisher *p)
+{
+    char size[32], why[512];
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(p->w->cfg, "housingsup-publisher");
+    if (conf == NULL)
+        return -1;
+    snprintf(size, sizeof size, "%d", p->w->cfg->max_message_bytes + 4096);
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_opaque(conf, p);
+    if (hs_kafka_set(conf, "enable.idempotence", "true") || hs_kafka_set(conf, "acks", "all") ||
+        hs_kafka_set(conf, "linger.ms", "5") || hs_kafka_set(conf, "message.max.bytes", size) ||
+        hs_kafka_set(conf, "message.timeout.ms", "300000")) {
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    if (p->rk == NULL) {
+        hs_error("kafka: cannot create producer: %s", why);
+        rd_kafka_conf_destroy(conf);
+        return -1;
+    }
+    return 0;
+}
+
+/* How many of the `ready` unsent items form the next complete batch; 0 if none yet. */
+static uint32_t next_batch_len(struct publisher *p, uint32_t ready, bool closed)
+{
+    uint32_t limit = atomic_load_explicit(&p->w->seg->control->batch_size, memory_order_relaxed);
+    for (uint32_t i = 0; p->sent + i < ready; i++) {
+        const struct hs_item *it = hs_ring_item(p->ring, p->sent + i);
+        if ((it->flags & HS_ITEM_END_OF_BATCH) || i + 1 >= limit)
+            return i + 1;
+    }
+    return closed ? ready - p->sent : 0;
+}
+
+static int send_batch(struct publisher *p, uint32_t count)
+{
+    hs_buf_reset(&p->message);
+    for (uint32_t i = 0; i < count; i++)
+        p->items[i] = hs_ring_item(p->ring, p->sent + i);
+    hs_json_encode(&p->message, p->items, count);
+    if (hs_buf_failed(&p->message)) {
+        hs_error("out of memory encoding a batch of %u records", count);
+        return HS_EXIT_FAILURE;
+    }
+    if (p->message.len > (size_t)p->w->cfg->max_message_bytes) {
+        hs_error("a batch of %u records encodes to %zu bytes, more than kafka.max_message_bytes "
+                 "= %d; lower batch_size", count, p->message.len, p->w->cfg->max_message_bytes);
+        return HS_EXIT_FATAL;
+    }
+    char key[HS_SRC_MAX + 32];
+    snprintf(key, sizeof key, "%s@%llu", p->items[0]->src, (unsigned long long)p->items[0]->line);
+    uint64_t seq = p->next_seq + p->used;
+    rd_kafka_resp_err_t err;
+    while ((err = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(p->w->cfg->topic),
+                                    RD_KAFKA_V_KEY(key, strlen(key)),
+                                    RD_KAFKA_V_VALUE(p->message.data, p->message.len),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)seq), RD_KAFKA_V_END)) ==
+           RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        rd_kafka_poll(p->rk, 50);
+    if (err) {
+        hs_error("kafka: cannot send to %s: %s", p->w->cfg->topic, rd_kafka_err2str(err));
+        return HS_EXIT_FAILURE;
+    }
+    p->inflight[(p->first + p->used) % p->inflight_cap] = (struct batch){.count = count};
+    p->used++;
+    p->sent += count;
+    return HS_EXIT_OK;
+}
+
+static void write_checkpoint(struct publisher *p, bool now)
+{
+    int64_t t = hs_monotonic_ms();
+    if (!now && t - p->checkpoint_written_ms < 200)
+        return;
+    if (p->checkpoint.line == 0)
+        return;
+    if (hs_checkpoint_write(p->checkpoint_path, &p->checkpoint) != 0)
+        hs_warn("cannot write checkpoint %s: %s", p->checkpoint_path, strerror(errno));
+    p->checkpoint_written_ms = t;
+}
+
+/* Releases the acknowledged prefix of the in-flight batches from the ring. */
+static void release_delivered(struct publisher *p)
+{
+    uint32_t items = 0;
+    while (p->used > 0 && p->inflight[p->first].delivered) {
+        items += p->inflight[p->first].count;
+        p->first = (p->first + 1) % p->inflight_cap;
+        p->used--;
+        p->next_seq++;
+    }
+    if (items == 0)
+        return;
+    const struct hs_item *last = hs_ring_item(p->ring, items - 1);
+    p->checkpoint.offset = last->end_offset;
+    p->checkpoint.line = last->line;
+    hs_ring_release(p->ring, items);
+    p->sent -= items;
+    atomic_fetch_add_explicit(&p->w->stats->records_out, items, memory_order_relaxed);
+    write_checkpoint(p, false);
+}
+
+static int publish_loop(struct publisher *p)
+{
+    for (;;) {
+        if (hs_worker_orphaned(p->w))
+            return HS_EXIT_FAILURE;
+        bool closed = hs_ring_closed(p->ring);
+        uint32_t ready = hs_ring_peek(p->ring, p->ring->capacity, p->used ? 0 : 100);
+        uint32_t count;
+        while ((count = next_batch_len(p, ready, closed)) > 0) {
+            int rc = send_batch(p, count);
+            if (rc != HS_EXIT_OK)
+                return rc;
+        }
+        /* Wait on Kafka while batches are out, or briefly while the reader is
+         * mid-batch (the ring then holds items but no complete batch). */
+        rd_kafka_poll(p->rk, p->used ? 5 : (ready > p->sent ? 1 : 0));
+        if (p->failed)
+            return HS_EXIT_FAILURE; /* the unreleased records are sent again by our successor */
+        release_delivered(p);
+        if (closed && ready == 0 && p->used == 0)
+            return HS_EXIT_OK;
+    }
+}
+
+static void init_checkpoint(struct publisher *p)
+{
+    struct stat st;
+    hs_checkpoint_path(p->w->cfg->state_dir, p->checkpoint_path, sizeof p->checkpoint_path);
+    if (stat(p->w->cfg->csv_path, &st) == 0) {
+        p->checkpoint.dev = (uint64_t)st.st_dev;
+        p->checkpoint.ino = (uint64_t)st.st_ino;
+    }
+}
+
+int hs_publisher_main(struct hs_worker *w)
+{
+    struct publisher p = {.w = w, .ring = w->seg->csv_ring};
+    p.inflight_cap = p.ring->capacity;
+    p.inflight = calloc(p.inflight_cap, sizeof *p.inflight);
+    p.items = calloc(p.ring->capacity, sizeof *p.items);
+    int rc = HS_EXIT_FAILURE;
+    init_checkpoint(&p);
+    if (p.inflight == NULL || p.items == NULL)
+        hs_error("out of memory for %u in-flight batches", p.inflight_cap);
+    else if (create_producer(&p) == 0 && ensure_topic(&p) == 0) {
+        hs_info("publishing to topic %s at %s", w->cfg->topic, w->cfg->bootstrap_servers);
+        rc = publish_loop(&p);
+    }
+    if (p.rk != NULL) {
+        if (rc == HS_EXIT_OK && rd_kafka_flush(p.rk, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            rc = HS_EXIT_FAILURE;
+        if (rc == HS_EXIT_OK)
+            write_checkpoint(&p, true);
+        rd_kafka_destroy(p.rk);
+    }
+    hs_buf_free(&p.message);
+    free(p.inflight);
+    free(p.items);
+    return rc;
+}

@@ -1,0 +1,40 @@
+/*
+ * worker.h - what every child process gets from the supervisor, and the
+ * checks every child's main loop makes.
+ *
+ * A child learns that the supervisor died from `parent_fd`, the read end of
+ * a pipe whose write end only the supervisor holds: when it reads EOF the
+ * supervisor is gone and the child exits without acknowledging anything, so
+ * the next run redoes whatever was in flight.
+ */
+#ifndef HS_WORKER_H
+#define HS_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../config/config.h"
+#include "../shm/segment.h"
+
+struct hs_worker {
+    const struct hs_config *cfg;
+    struct hs_segment *seg;
+    int slot;      /* enum hs_role, or HS_ROLE_WRITER0 + writer number */
+    int parent_fd; /* read end of the supervisor's death pipe */
+    struct hs_child_stats *stats;
+};
+
+/* Once per loop: follows live settings (log level) and reports whether the
+ * supervisor is gone, in which case the child should exit at once. */
+bool hs_worker_orphaned(struct hs_worker *w);
+bool hs_worker_stopping(const struct hs_worker *w);
+int64_t hs_now_us(void);
+int64_t hs_monotonic_ms(void);
+
+/* The roles. Each returns the process exit code (see exitcodes.h). */
+int hs_csv_reader_main(struct hs_worker *w);
+int hs_publisher_main(struct hs_worker *w);
+int hs_kafka_reader_main(struct hs_worker *w);
+int hs_pg_writer_main(struct hs_worker *w);
+
+#endif
