@@ -1,0 +1,162 @@
+/*
+ * test_csv.c - the CSV parser: headers, good records, and every kind of bad line.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../workers/csv.h"
+
+#define HEADER "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV"
+#define ROW1 "0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24"
+
+static int parse_header(const char *text, struct hs_csv_header *h, char *err)
+{
+    return hs_csv_parse_header(text, strlen(text), h, err, 256);
+}
+
+static int parse_row(const struct hs_csv_header *h, const char *text, double v[HS_NCOLS], char *err)
+{
+    return hs_csv_parse_record(text, strlen(text), h, v, err, 256);
+}
+
+static void header_in_order(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    char err[256] = "";
+    assert_int_equal(parse_header(HEADER, &h, err), 0);
+    assert_int_equal(h.nfields, 14);
+    for (int i = 0; i < 14; i++)
+        assert_int_equal(h.column_of[i], i);
+}
+
+static void header_any_case_any_order_with_extra_column(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    char err[256] = "";
+    assert_int_equal(parse_header("medv,Note,crim,zn,indus,chas,nox,rm,age,dis,rad,tax,ptratio,b,lstat\r",
+                                  &h, err), 0);
+    assert_int_equal(h.nfields, 15);
+    assert_int_equal(h.column_of[0], HS_MEDV);
+    assert_int_equal(h.column_of[1], -1);
+    assert_int_equal(h.column_of[2], HS_CRIM);
+}
+
+static void header_missing_column_is_an_error(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    char err[256] = "";
+    assert_int_equal(parse_header("CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT", &h, err), -1);
+    assert_string_equal(err, "header lacks column MEDV (a header row naming the 14 columns CRIM..MEDV is required)");
+}
+
+static void header_data_line_instead_of_header(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    char err[256] = "";
+    assert_int_equal(parse_header(ROW1, &h, err), -1);
+    assert_non_null(strstr(err, "header lacks column CRIM"));
+}
+
+static void header_duplicate_column(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    char err[256] = "";
+    assert_int_equal(parse_header(HEADER ",crim", &h, err), -1);
+    assert_string_equal(err, "header names column CRIM twice");
+}
+
+static void record_values_exact(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    double v[HS_NCOLS];
+    char err[256] = "";
+    assert_int_equal(parse_header(HEADER, &h, err), 0);
+    assert_int_equal(parse_row(&h, ROW1 "\r", v, err), 0);
+    assert_true(v[HS_CRIM] == 0.00632);
+    assert_true(v[HS_CHAS] == 0.0);
+    assert_true(v[HS_TAX] == 296.0);
+    assert_true(v[HS_B] == 396.9);
+    assert_true(v[HS_MEDV] == 24.0);
+}
+
+static void record_quoted_and_spaced_fields(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    double v[HS_NCOLS];
+    char err[256] = "";
+    assert_int_equal(parse_header(HEADER, &h, err), 0);
+    assert_int_equal(parse_row(&h, "\"0.5\", 18 ,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,\"24.5\"", v, err), 0);
+    assert_true(v[HS_CRIM] == 0.5);
+    assert_true(v[HS_ZN] == 18.0);
+    assert_true(v[HS_MEDV] == 24.5);
+}
+
+struct bad_case {
+    const char *line;
+    const char *reason;
+};
+
+static void record_bad_lines_give_reasons(void **state)
+{
+    (void)state;
+    static const struct bad_case cases[] = {
+        {"0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98", "expected 14 fields, got 13"},
+        {ROW1 ",7", "expected 14 fields, got 15"},
+        {"0.00632,18,2.31,0,abc,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", "NOX is not a number: 'abc'"},
+        {"0.00632,18,2.31,0,,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", "NOX is empty"},
+        {"0.00632,18,2.31,0.5,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", "CHAS must be an integer: '0.5'"},
+        {"0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,nan", "MEDV is out of range: 'nan'"},
+        {"0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,1e999", "MEDV is out of range: '1e999'"},
+        {"\"0.00632,18,2.31", "field 1 has an unterminated quote"},
+        {"total garbage here", "expected 14 fields, got 1"},
+        {"1,2,3,4x,5,6,7,8,9,10,11,12,13,14", "CHAS is not a number: '4x'"},
+    };
+    struct hs_csv_header h;
+    double v[HS_NCOLS];
+    char err[256];
+    assert_int_equal(parse_header(HEADER, &h, err), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(parse_row(&h, cases[i].line, v, err), -1);
+        assert_string_equal(err, cases[i].reason);
+    }
+}
+
+static void record_embedded_nul_is_an_error(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    double v[HS_NCOLS];
+    char err[256];
+    const char line[] = "0.1,18,2.31,0,0.5\0x,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24";
+    assert_int_equal(parse_header(HEADER, &h, err), 0);
+    assert_int_equal(hs_csv_parse_record(line, sizeof line - 1, &h, v, err, sizeof err), -1);
+    assert_string_equal(err, "field 5 contains a NUL byte");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(header_in_order),
+        cmocka_unit_test(header_any_case_any_order_with_extra_column),
+        cmocka_unit_test(header_missing_column_is_an_error),
+        cmocka_unit_test(header_data_line_instead_of_header),
+        cmocka_unit_test(header_duplicate_column),
+        cmocka_unit_test(record_values_exact),
+        cmocka_unit_test(record_quoted_and_spaced_fields),
+        cmocka_unit_test(record_bad_lines_give_reasons),
+        cmocka_unit_test(record_embedded_nul_is_an_error),
+    };
+    return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
+}

@@ -1,0 +1,193 @@
+/*
+ * test_json.c - the Kafka message format: encode -> decode is exact for every
+ * record of data/housing.csv, dead letters keep their text, and bad messages
+ * or objects are reported rather than dropped.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../workers/csv.h"
+#include "../workers/json.h"
+
+#define MAX_ITEMS 600
+
+struct collected {
+    struct hs_item items[MAX_ITEMS];
+    int n;
+};
+
+static int collect(const struct hs_item *item, void *ctx)
+{
+    struct collected *c = ctx;
+    if (c->n == MAX_ITEMS)
+        return 1;
+    c->items[c->n++] = *item;
+    return 0;
+}
+
+static struct collected got;
+
+static int decode(const char *msg, char *err)
+{
+    static struct hs_json_decoder d;
+    got.n = 0;
+    int rc = hs_json_decode(&d, msg, strlen(msg), "test.csv", collect, &got, err, 256);
+    return rc;
+}
+
+/* Reads data/housing.csv with the CSV parser into items. */
+static int load_housing(struct hs_item *items)
+{
+    FILE *f = fopen("data/housing.csv", "r");
+    assert_non_null(f);
+    char line[1024], err[256];
+    struct hs_csv_header h;
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_int_equal(hs_csv_parse_header(line, strcspn(line, "\n"), &h, err, sizeof err), 0);
+    int n = 0;
+    while (fgets(line, sizeof line, f) != NULL && n < MAX_ITEMS) {
+        memset(&items[n], 0, sizeof items[n]);
+        items[n].kind = HS_ITEM_ROW;
+        items[n].line = (uint64_t)n + 2;
+        items[n].read_us = 1764036000000000LL + n;
+        assert_int_equal(hs_csv_parse_record(line, strcspn(line, "\n"), &h, items[n].u.values,
+                                             err, sizeof err), 0);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static void round_trip_every_housing_record(void **state)
+{
+    (void)state;
+    static struct hs_item items[MAX_ITEMS];
+    const struct hs_item *ptrs[MAX_ITEMS];
+    int n = load_housing(items);
+    assert_int_equal(n, 506);
+    for (int i = 0; i < n; i++)
+        ptrs[i] = &items[i];
+    struct hs_buf buf = {0};
+    hs_json_encode(&buf, ptrs, (size_t)n);
+    assert_false(hs_buf_failed(&buf));
+    char err[256];
+    assert_int_equal(decode(buf.data, err), 506);
+    for (int i = 0; i < n; i++) {
+        assert_int_equal(got.items[i].kind, HS_ITEM_ROW);
+        assert_int_equal(got.items[i].line, items[i].line);
+        assert_int_equal(got.items[i].read_us, items[i].read_us);
+        assert_string_equal(got.items[i].src, "test.csv");
+        assert_memory_equal(got.items[i].u.values, items[i].u.values, sizeof items[i].u.values);
+    }
+    hs_buf_free(&buf);
+}
+
+static void first_record_text_is_exact(void **state)
+{
+    (void)state;
+    struct hs_item it = {.kind = HS_ITEM_ROW, .line = 2, .read_us = 7};
+    double v[HS_NCOLS] = {0.00632, 18, 2.31, 0, 0.538, 6.575, 65.2, 4.09, 1, 296, 15.3, 396.9, 4.98, 24};
+    memcpy(it.u.values, v, sizeof v);
+    const struct hs_item *p = &it;
+    struct hs_buf buf = {0};
+    hs_json_encode(&buf, &p, 1);
+    assert_string_equal(buf.data,
+        "[{\"_line\":2,\"_ts\":7,\"CRIM\":0.00632,\"ZN\":18,\"INDUS\":2.31,\"CHAS\":0,\"NOX\":0.538,"
+        "\"RM\":6.575,\"AGE\":65.2,\"DIS\":4.09,\"RAD\":1,\"TAX\":296,\"PTRATIO\":15.3,"
+        "\"B\":396.9,\"LSTAT\":4.98,\"MEDV\":24}]");
+    hs_buf_free(&buf);
+}
+
+static void dead_letter_round_trip_keeps_raw_bytes(void **state)
+{
+    (void)state;
+    struct hs_item it = {.kind = HS_ITEM_DEAD, .line = 9};
+    snprintf(it.u.dead.reason, HS_REASON_MAX, "NOX is not a number: 'a\"b'");
+    const char raw[] = "x,\"y\\z\ttab\x01\xc3\xa9";
+    memcpy(it.u.dead.raw, raw, sizeof raw - 1);
+    it.u.dead.raw_len = sizeof raw - 1;
+    const struct hs_item *p = &it;
+    struct hs_buf buf = {0};
+    hs_json_encode(&buf, &p, 1);
+    char err[256];
+    assert_int_equal(decode(buf.data, err), 1);
+    assert_int_equal(got.items[0].kind, HS_ITEM_DEAD);
+    assert_int_equal(got.items[0].line, 9);
+    assert_string_equal(got.items[0].u.dead.reason, "NOX is not a number: 'a\"b'");
+    /* Bytes >= 0x80 travel as \u00XX and come back as their UTF-8 encoding. */
+    const char expect[] = "x,\"y\\z\ttab\x01\xc3\x83\xc2\xa9";
+    assert_int_equal(got.items[0].u.dead.raw_len, sizeof expect - 1);
+    assert_memory_equal(got.items[0].u.dead.raw, expect, sizeof expect - 1);
+    hs_buf_free(&buf);
+}
+
+static void foreign_producer_lowercase_and_string_numbers(void **state)
+{
+    (void)state;
+    char err[256];
+    const char *msg = "[{\"crim\":\"0.5\",\"zn\":1,\"indus\":2,\"chas\":1,\"nox\":0.5,\"rm\":6,\"age\":50,"
+                      "\"dis\":4,\"rad\":3,\"tax\":300,\"ptratio\":15,\"b\":390,\"lstat\":5,\"medv\":21.5,"
+                      "\"extra\":{\"nested\":[1,2]}}]";
+    assert_int_equal(decode(msg, err), 1);
+    assert_int_equal(got.items[0].kind, HS_ITEM_ROW);
+    assert_int_equal(got.items[0].line, 1); /* no _line: numbered by position */
+    assert_true(got.items[0].u.values[HS_CRIM] == 0.5);
+    assert_true(got.items[0].u.values[HS_MEDV] == 21.5);
+}
+
+static void bad_objects_become_dead_letters(void **state)
+{
+    (void)state;
+    char err[256];
+    const char *msg = "[{\"_line\":5,\"CRIM\":1},"
+                      "{\"_line\":6,\"CRIM\":1,\"ZN\":1,\"INDUS\":1,\"CHAS\":0.5,\"NOX\":1,\"RM\":1,\"AGE\":1,"
+                      "\"DIS\":1,\"RAD\":1,\"TAX\":1,\"PTRATIO\":1,\"B\":1,\"LSTAT\":1,\"MEDV\":1},"
+                      "7,"
+                      "{\"_line\":8,\"CRIM\":true}]";
+    assert_int_equal(decode(msg, err), 4);
+    assert_int_equal(got.items[0].kind, HS_ITEM_DEAD);
+    assert_string_equal(got.items[0].u.dead.reason, "ZN is missing");
+    assert_int_equal(got.items[0].line, 5);
+    assert_memory_equal(got.items[0].u.dead.raw, "{\"_line\":5,\"CRIM\":1}", 20);
+    assert_string_equal(got.items[1].u.dead.reason, "CHAS must be an integer");
+    assert_string_equal(got.items[2].u.dead.reason, "array element is not an object");
+    assert_int_equal(got.items[2].line, 3);
+    assert_string_equal(got.items[3].u.dead.reason, "CRIM is not a number");
+}
+
+static void bad_messages_are_reported(void **state)
+{
+    (void)state;
+    struct { const char *msg, *reason; } cases[] = {
+        {"[{\"CRIM\":1", "invalid JSON (truncated at byte 10)"},
+        {"{\"CRIM\":1}", "message is not a JSON array of objects"},
+        {"", "message is not a JSON array of objects"},
+        {"[] []", "invalid JSON (data after the array)"},
+        {"not json", "invalid JSON (bad character at byte 0)"},
+    };
+    char err[256];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(decode(cases[i].msg, err), -1);
+        assert_string_equal(err, cases[i].reason);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(round_trip_every_housing_record),
+        cmocka_unit_test(first_record_text_is_exact),
+        cmocka_unit_test(dead_letter_round_trip_keeps_raw_bytes),
+        cmocka_unit_test(foreign_producer_lowercase_and_string_numbers),
+        cmocka_unit_test(bad_objects_become_dead_letters),
+        cmocka_unit_test(bad_messages_are_reported),
+    };
+    return cmocka_run_group_tests_name("json", tests, NULL, NULL);
+}
