@@ -20,9 +20,11 @@ asan_FLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fn
 LIB_SRC  := $(wildcard shm/*.c config/*.c workers/*.c) $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 MAIN_SRC := supervisor/main.c
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+TEST_SUPPORT := tests/harness.c
 HEADERS  := $(wildcard */*.h)
 
-.PHONY: all setup demo test unit clean
+.PHONY: all setup demo test clean release asan
+.SECONDARY:
 all: build/release/housingsup
 
 define variant
@@ -33,7 +35,7 @@ build/$(1)/%.o: %.c $(HEADERS)
 build/$(1)/housingsup: $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC) $$(MAIN_SRC))
 	$$(CC) $$($(1)_FLAGS) $$^ $$(PKG_LIBS) -lm -o $$@
 
-build/$(1)/tests/%: build/$(1)/tests/%.o $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC))
+build/$(1)/tests/%: build/$(1)/tests/%.o $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC) $$(TEST_SUPPORT))
 	$$(CC) $$($(1)_FLAGS) $$^ $$(PKG_LIBS) $$(TEST_LIBS) -lm -o $$@
 
 $(1): build/$(1)/housingsup $$(addprefix build/$(1)/tests/,$$(TESTS))

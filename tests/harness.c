@@ -1,0 +1,223 @@
+/*
+ * harness.c - see harness.h.
+ */
+#include "harness.h"
+
+#include <librdkafka/rdkafka.h>
+#include <libpq-fe.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    if (v == NULL || *v == '\0')
+        fail_msg("environment variable %s is not set (run the tests through tests/run.sh)", name);
+    return v;
+}
+
+static void write_config(const struct run *r, const char *extra)
+{
+    FILE *f = fopen(r->config, "w");
+    assert_non_null(f);
+    fprintf(f, "csv_path = \"%s\"\nstate_dir = \"%s\"\nlog_level = \"info\"\n"
+               "kafka { bootstrap_servers = \"%s\" topic = \"%s\" group_id = \"%s\" }\n%s\n",
+            r->csv, r->dir, env("HS_KAFKA_BOOTSTRAP"), r->topic, r->topic, extra ? extra : "");
+    fclose(f);
+}
+
+void run_init(struct run *r, const char *name, const char *csv_path, const char *extra)
+{
+    char cwd[400];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    memset(r, 0, sizeof *r);
+    snprintf(r->dir, sizeof r->dir, "%s/build/it/%s-%d-%ld", cwd, name, (int)getpid(), (long)time(NULL));
+    snprintf(r->config, sizeof r->config, "%s/housingsup.conf", r->dir);
+    snprintf(r->topic, sizeof r->topic, "it-%s-%d-%ld", name, (int)getpid(), (long)time(NULL));
+    snprintf(r->csv, sizeof r->csv, "%s%s%s", csv_path[0] == '/' ? "" : cwd,
+             csv_path[0] == '/' ? "" : "/", csv_path);
+    const char *slash = strrchr(r->csv, '/');
+    snprintf(r->src, sizeof r->src, "%s", slash ? slash + 1 : r->csv);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", r->dir);
+    assert_int_equal(system(cmd), 0);
+    write_config(r, extra);
+}
+
+void run_rewrite_config(const struct run *r, const char *extra) { write_config(r, extra); }
+
+int run_housingsup(const struct run *r, const char *command, char *out, size_t cap)
+{
+    int pipefd[2];
+    assert_int_equal(pipe(pipefd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(pipefd[1], 1);
+        dup2(pipefd[1], 2);
+        close(pipefd[0]);
+        const char *bin = env("HOUSINGSUP_BIN");
+        execl(bin, bin, command, "-c", r->config, (char *)NULL);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    size_t len = 0;
+    ssize_t n;
+    while (len + 1 < cap && (n = read(pipefd[0], out + len, cap - 1 - len)) > 0)
+        len += (size_t)n;
+    out[len] = '\0';
+    char drain[256];
+    while (read(pipefd[0], drain, sizeof drain) > 0)
+        ;
+    close(pipefd[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int run_supervisor_pid(const struct run *r)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s/housingsup.pid", r->dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    int pid = 0;
+    assert_int_equal(fscanf(f, "%d", &pid), 1);
+    fclose(f);
+    return pid;
+}
+
+int run_log_contains(const struct run *r, const char *text)
+{
+    char path[700], line[4096];
+    snprintf(path, sizeof path, "%s/housingsup.log", r->dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f) != NULL)
+        found = strstr(line, text) != NULL;
+    fclose(f);
+    return found;
+}
+
+static PGconn *pg(void)
+{
+    static PGconn *conn;
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
+        if (conn != NULL)
+            PQfinish(conn);
+        conn = PQconnectdb("");
+        if (PQstatus(conn) != CONNECTION_OK)
+            fail_msg("cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
+    }
+    return conn;
+}
+
+static char *sql_text(const char *query, char *out, size_t cap)
+{
+    PGresult *res = PQexec(pg(), query);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        fail_msg("query failed: %s: %s", query, PQresultErrorMessage(res));
+    snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return out;
+}
+
+double sql_double(const char *query)
+{
+    char text[64];
+    return strtod(sql_text(query, text, sizeof text), NULL);
+}
+
+long sql_long(const char *query)
+{
+    char text[64];
+    return strtol(sql_text(query, text, sizeof text), NULL, 10);
+}
+
+void sql_exec(const char *query)
+{
+    PGresult *res = PQexec(pg(), query);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        fail_msg("statement failed: %s: %s", query, PQresultErrorMessage(res));
+    PQclear(res);
+}
+
+long sql_wait_for(const char *query, long expect, int timeout_s)
+{
+    long value = -1;
+    for (int i = 0; i < timeout_s * 10; i++) {
+        value = sql_long(query);
+        if (value == expect)
+            break;
+        usleep(100000);
+    }
+    return value;
+}
+
+long kafka_message_count(const char *topic)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", env("HS_KAFKA_BOOTSTRAP"), err,
+                                       sizeof err), RD_KAFKA_CONF_OK);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    assert_non_null(rk);
+    const struct rd_kafka_metadata *md;
+    rd_kafka_topic_t *t = rd_kafka_topic_new(rk, topic, NULL);
+    assert_int_equal(rd_kafka_metadata(rk, 0, t, &md, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+    long total = 0;
+    assert_int_equal(md->topic_cnt, 1);
+    for (int p = 0; p < md->topics[0].partition_cnt; p++) {
+        int64_t lo, hi;
+        assert_int_equal(rd_kafka_query_watermark_offsets(rk, topic, p, &lo, &hi, 10000), 0);
+        total += (long)(hi - lo);
+    }
+    rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(t);
+    rd_kafka_destroy(rk);
+    return total;
+}
+
+void csv_figures(const char *path, struct csv_figures *f)
+{
+    memset(f, 0, sizeof *f);
+    f->min_medv = 1e300;
+    f->max_medv = -1e300;
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char line[4096];
+    assert_non_null(fgets(line, sizeof line, in)); /* header */
+    while (fgets(line, sizeof line, in) != NULL) {
+        double v[14];
+        char *p = line;
+        int n = 0;
+        for (; n < 14; n++) {
+            char *end;
+            v[n] = strtod(p, &end);
+            if (end == p)
+                break;
+            p = end + (*end == ',');
+        }
+        if (n != 14)
+            continue; /* not a good record */
+        f->rows++;
+        for (int c = 0; c < 14; c++)
+            f->sum[c] += v[c];
+        if (v[13] < f->min_medv)
+            f->min_medv = v[13];
+        if (v[13] > f->max_medv)
+            f->max_medv = v[13];
+    }
+    fclose(in);
+}

@@ -1,0 +1,54 @@
+/*
+ * harness.h - what the integration tests share: running housingsup, asking
+ * PostgreSQL and Kafka what actually arrived, and computing the expected
+ * figures straight from a CSV file (independently of the project's parser).
+ *
+ * Environment (set by tests/run.sh from scripts/stack.sh): HOUSINGSUP_BIN,
+ * HS_KAFKA_BOOTSTRAP, and the libpq PG* variables.
+ */
+#ifndef HS_HARNESS_H
+#define HS_HARNESS_H
+
+#include <stddef.h>
+
+struct run {
+    char dir[512];       /* per-test state directory */
+    char config[600];    /* its config file */
+    char topic[128];
+    char csv[600];
+    char src[128];       /* the CSV's base name, as stored in housing.src_file */
+};
+
+struct csv_figures {
+    long rows;
+    double sum[14];
+    double min_medv, max_medv;
+};
+
+/* Creates a fresh run: state dir, unique topic and group, config file with
+ * `extra` appended (libconfuse syntax). */
+void run_init(struct run *r, const char *name, const char *csv_path, const char *extra);
+/* Runs HOUSINGSUP_BIN with `command` (start/status/stop) on the run's config;
+ * returns its exit code, its output (stdout and stderr) in out. */
+int run_housingsup(const struct run *r, const char *command, char *out, size_t cap);
+/* Rewrites the run's config with another `extra`. */
+void run_rewrite_config(const struct run *r, const char *extra);
+/* The supervisor's pid from the run's pid file. */
+int run_supervisor_pid(const struct run *r);
+/* True when the run's log contains `text`. */
+int run_log_contains(const struct run *r, const char *text);
+
+/* PostgreSQL: the value of a one-row one-column query (empty string on NULL). */
+double sql_double(const char *query);
+long sql_long(const char *query);
+void sql_exec(const char *query);
+/* Polls until `query` returns `expect` or `timeout_s` passes; returns the last value. */
+long sql_wait_for(const char *query, long expect, int timeout_s);
+
+/* Kafka: messages on all partitions of a topic (high - low watermarks). */
+long kafka_message_count(const char *topic);
+
+/* Reads a CSV with header CRIM..MEDV in table order and sums its columns. */
+void csv_figures(const char *path, struct csv_figures *f);
+
+#endif

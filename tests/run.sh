@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# run.sh - runs the whole test suite and ends with one line "N passed, N failed".
+#
+# Unit tests run in both builds (release and ASan+UBSan); the integration tests
+# run the ASan+UBSan housingsup against the real Kafka broker and PostgreSQL
+# that scripts/stack.sh starts (and stops again at the end unless
+# HS_KEEP_STACK=1). Each test binary speaks TAP; totals are counted from it,
+# and a binary that dies without reporting counts as one failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+UNIT_TESTS="test_csv test_json test_ring test_config"
+INTEGRATION_TESTS="test_pipeline"
+passed=0
+failed=0
+
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+run_binary() {
+    local bin=$1 out rc ok notok
+    echo "== $bin"
+    out=$("$bin" 2>&1)
+    rc=$?
+    echo "$out" | grep -vE '^(ok|#)' | grep -v '^1\.\.' || true
+    ok=$(grep -cE '^ok ' <<<"$out")
+    notok=$(grep -cE '^not ok ' <<<"$out")
+    echo "   $ok passed, $notok failed (exit $rc)"
+    if [ "$rc" -ne 0 ] && [ "$notok" -eq 0 ]; then
+        notok=1
+        echo "   $bin exited with $rc without reporting a failed test: counted as one failure"
+    fi
+    passed=$((passed + ok))
+    failed=$((failed + notok))
+}
+
+for variant in release asan; do
+    for t in $UNIT_TESTS; do
+        run_binary "build/$variant/tests/$t"
+    done
+done
+
+if scripts/stack.sh start; then
+    # shellcheck disable=SC1091
+    source "${HS_STACK_DIR:-.stack}/env"
+    export HOUSINGSUP_BIN=build/asan/housingsup
+    for t in $INTEGRATION_TESTS; do
+        run_binary "build/asan/tests/$t"
+    done
+    [ "${HS_KEEP_STACK:-0}" = 1 ] || scripts/stack.sh stop >/dev/null
+else
+    echo "== the Kafka/PostgreSQL stack did not start: integration tests not run"
+    failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

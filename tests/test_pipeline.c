@@ -1,0 +1,256 @@
+/*
+ * test_pipeline.c - housingsup end to end against the real Kafka broker and
+ * the real PostgreSQL: the full housing.csv run, status and stop, dead
+ * letters, a live reload, and the start-up and connection errors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define OUT 16384
+
+static const char *const columns[14] = {"crim", "zn", "indus", "chas", "nox", "rm", "age",
+                                        "dis", "rad", "tax", "ptratio", "b", "lstat", "medv"};
+
+static double sql_for_src(const char *fmt, const struct run *r)
+{
+    char q[512];
+    snprintf(q, sizeof q, fmt, r->src);
+    return sql_double(q);
+}
+
+static long count_rows(const struct run *r, int timeout_s, long expect)
+{
+    char q[256];
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file = '%s'", r->src);
+    return sql_wait_for(q, expect, timeout_s);
+}
+
+static void reset_tables(void)
+{
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+}
+
+static void assert_stops_cleanly(const struct run *r)
+{
+    char out[OUT];
+    int rc = run_housingsup(r, "stop", out, sizeof out);
+    if (rc != 0 || strstr(out, "stopped cleanly, rings empty") == NULL)
+        fail_msg("stop exited %d:\n%s", rc, out);
+    rc = run_housingsup(r, "status", out, sizeof out);
+    assert_int_equal(rc, 3);
+    assert_non_null(strstr(out, "housingsup is not running"));
+}
+
+static void full_run_of_housing_csv(void **state)
+{
+    (void)state;
+    struct run r;
+    struct csv_figures want;
+    char out[OUT];
+    reset_tables();
+    csv_figures("data/housing.csv", &want);
+    assert_int_equal(want.rows, 506);
+    run_init(&r, "full", "data/housing.csv", NULL);
+    int rc = run_housingsup(&r, "start", out, sizeof out);
+    if (rc != 0)
+        fail_msg("start exited %d: %s", rc, out);
+    assert_non_null(strstr(out, "housingsup started (pid "));
+    assert_int_equal(count_rows(&r, 120, 506), 506);
+
+    /* status while running: one line per child with role, pid and state */
+    assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
+    const char *roles[] = {"csv-reader", "publisher", "kafka-reader", "writer-0", "writer-1"};
+    for (size_t i = 0; i < 5; i++)
+        assert_non_null(strstr(out, roles[i]));
+    assert_non_null(strstr(out, "housingsup running: pid"));
+    assert_non_null(strstr(out, "ROLE"));
+
+    /* the figures computed from the CSV, column by column */
+    assert_true(fabs(sql_for_src("SELECT AVG(medv) FROM housing WHERE src_file = '%s'", &r) -
+                     want.sum[13] / 506) < 1e-9);
+    assert_true(fabs(sql_for_src("SELECT AVG(medv) FROM housing WHERE src_file = '%s'", &r) -
+                     22.5328) < 5e-5);
+    assert_true(sql_for_src("SELECT MIN(medv) FROM housing WHERE src_file = '%s'", &r) == want.min_medv);
+    assert_true(sql_for_src("SELECT MAX(medv) FROM housing WHERE src_file = '%s'", &r) == want.max_medv);
+    assert_true(want.min_medv == 5.0 && want.max_medv == 50.0);
+    for (int c = 0; c < 14; c++) {
+        char q[256];
+        snprintf(q, sizeof q, "SELECT SUM(%s) FROM housing WHERE src_file = '%%s'", columns[c]);
+        double got = sql_for_src(q, &r);
+        if (fabs(got - want.sum[c]) > 1e-6 * fabs(want.sum[c]) + 1e-9)
+            fail_msg("SUM(%s) = %.10g, the CSV says %.10g", columns[c], got, want.sum[c]);
+    }
+    assert_int_equal(sql_for_src("SELECT COUNT(DISTINCT src_line) FROM housing WHERE src_file = '%s'", &r), 506);
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
+    /* 100+100+100+100+100+6 */
+    assert_int_equal(kafka_message_count(r.topic), 6);
+
+    assert_stops_cleanly(&r);
+    assert_int_equal(count_rows(&r, 1, 506), 506);
+}
+
+static void restart_does_not_reingest(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    reset_tables();
+    run_init(&r, "again", "data/housing.csv", NULL);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_int_equal(count_rows(&r, 120, 506), 506);
+    assert_stops_cleanly(&r);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    for (int i = 0; i < 100 && !run_log_contains(&r, "reached the end after line 507"); i++)
+        usleep(100000);
+    assert_true(run_log_contains(&r, "resuming after line 507"));
+    assert_stops_cleanly(&r);
+    assert_int_equal(count_rows(&r, 1, 506), 506);
+    assert_int_equal(kafka_message_count(r.topic), 6); /* nothing was published again */
+}
+
+static void bad_lines_become_dead_letters(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT], path[600];
+    reset_tables();
+    snprintf(path, sizeof path, "build/it/mixed-%d.csv", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "crim,zn,indus,chas,nox,rm,age,dis,rad,tax,ptratio,b,lstat,medv\n"       /* 1 */
+               "0.1,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24\n"         /* 2 good */
+               "0.2,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98\n"            /* 3 13 fields */
+               "0.3,18,2.31,0,abc,6.575,65.2,4.09,1,296,15.3,396.9,4.98,25\n"           /* 4 not a number */
+               "\n"                                                                      /* 5 blank: skipped */
+               "0.4,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,26\n"         /* 6 good */
+               "this is not csv at all\n"                                                /* 7 garbage */
+               "0.5,18,2.31,2.5,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,27\n"       /* 8 CHAS not integer */
+               "0.6,18,2.31,1,0.538,6.575,65.2,4.09,24,666,20.2,396.9,4.98,28\n");      /* 9 good */
+    fclose(f);
+    run_init(&r, "mixed", path, "batch_size = 2");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing_dead_letter", 4, 60), 4);
+    assert_int_equal(count_rows(&r, 60, 3), 3);
+    assert_int_equal(sql_for_src("SELECT SUM(medv) FROM housing WHERE src_file = '%s'", &r), 24 + 26 + 28);
+    assert_int_equal(sql_for_src("SELECT SUM(src_line) FROM housing WHERE src_file = '%s'", &r), 2 + 6 + 9);
+    struct { int line; const char *reason; } want[] = {
+        {3, "expected 14 fields, got 13"},
+        {4, "NOX is not a number: 'abc'"},
+        {7, "expected 14 fields, got 1"},
+        {8, "CHAS must be an integer: '2.5'"},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        char q[512];
+        snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing_dead_letter WHERE source = '%s:%d' "
+                 "AND reason = '%s' AND length(raw) > 10", r.src, want[i].line, want[i].reason);
+        if (sql_long(q) != 1)
+            fail_msg("no dead letter for line %d with reason \"%s\"", want[i].line, want[i].reason);
+    }
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter WHERE raw = 'this is not csv at all'"), 1);
+    assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
+    assert_non_null(strstr(out, "DEAD"));
+    assert_true(run_log_contains(&r, ":4: NOX is not a number: 'abc' (sent to the dead-letter table)"));
+    assert_stops_cleanly(&r);
+}
+
+static void reload_changes_writers_and_batch_size(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT], path[600], cmd[800];
+    reset_tables();
+    snprintf(path, sizeof path, "build/it/reload-%d.csv", (int)getpid());
+    snprintf(cmd, sizeof cmd, "python3 scripts/gen_csv.py --rows 60000 --out %s 2>/dev/null", path);
+    assert_int_equal(system(cmd), 0);
+    run_init(&r, "reload", path, "writers = 1\nwriter_batch = 500");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    usleep(300000);
+    run_rewrite_config(&r, "writers = 3\nwriter_batch = 500\nbatch_size = 250\nlog_level = \"debug\"");
+    assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
+    assert_int_equal(count_rows(&r, 180, 60000), 60000);
+    assert_int_equal(sql_for_src("SELECT COUNT(DISTINCT src_line) FROM housing WHERE src_file = '%s'", &r), 60000);
+    assert_true(run_log_contains(&r, "reloaded "));
+    assert_true(run_log_contains(&r, "batch_size 100 -> 250, writers 1 -> 3, log_level info -> debug"));
+    assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
+    assert_non_null(strstr(out, "writer-2"));
+    /* a broken config is refused and the running one kept */
+    run_rewrite_config(&r, "writers = 99");
+    assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
+    for (int i = 0; i < 50 && !run_log_contains(&r, "reload refused"); i++)
+        usleep(100000);
+    assert_true(run_log_contains(&r, "reload refused, keeping the running configuration: "));
+    assert_stops_cleanly(&r);
+}
+
+static void start_errors_are_clear(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    run_init(&r, "nocsv", "build/it/does-not-exist.csv", NULL);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 2);
+    assert_non_null(strstr(out, "csv_path "));
+    assert_non_null(strstr(out, "does-not-exist.csv: No such file or directory"));
+
+    snprintf(r.config, sizeof r.config, "/nonexistent/housingsup.conf");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 2);
+    assert_string_equal(out, "housingsup: config file /nonexistent/housingsup.conf: No such file or directory\n");
+}
+
+static void unreachable_database_is_named_and_password_hidden(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    run_init(&r, "nodb", "data/housing.csv",
+             "stop_timeout = 3\npostgres { conninfo = \"host=127.0.0.1 port=1 password=sekret-pw\" }");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    for (int i = 0; i < 100 && !run_log_contains(&r, "postgres: cannot connect to host=127.0.0.1 port=1"); i++)
+        usleep(100000);
+    assert_true(run_log_contains(&r, "postgres: cannot connect to host=127.0.0.1 port=1 dbname="));
+    assert_false(run_log_contains(&r, "sekret-pw"));
+    /* records cannot be committed, so the stop cannot finish cleanly: it says so */
+    int rc = run_housingsup(&r, "stop", out, sizeof out);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "stopped with records left"));
+}
+
+static void unreachable_broker_is_named(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    run_init(&r, "nokafka", "data/housing.csv", "stop_timeout = 2");
+    run_rewrite_config(&r, "stop_timeout = 2\nkafka { bootstrap_servers = \"127.0.0.1:1\" }");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    for (int i = 0; i < 300 && !run_log_contains(&r, "cannot create topic"); i++)
+        usleep(100000);
+    assert_true(run_log_contains(&r, "kafka: cannot create topic"));
+    assert_true(run_log_contains(&r, "at 127.0.0.1:1"));
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(full_run_of_housing_csv),
+        cmocka_unit_test(restart_does_not_reingest),
+        cmocka_unit_test(bad_lines_become_dead_letters),
+        cmocka_unit_test(reload_changes_writers_and_batch_size),
+        cmocka_unit_test(start_errors_are_clear),
+        cmocka_unit_test(unreachable_database_is_named_and_password_hidden),
+        cmocka_unit_test(unreachable_broker_is_named),
+    };
+    return cmocka_run_group_tests_name("pipeline", tests, NULL, NULL);
+}
