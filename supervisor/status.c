@@ -37,8 +37,11 @@ int hs_status_write(const char *path, const char *headline, const struct hs_stat
         format_optional(ring, sizeof ring, r->ring_fill, r->ring_cap);
         format_optional(lag, sizeof lag, r->lag, -1);
         format_optional(pid, sizeof pid, r->pid > 0 ? r->pid : -1, -1);
-        format_optional(up, sizeof up, r->pid > 0 ? r->uptime_s : -1, -1);
-        fprintf(f, "%-14s %7s %-9s %8d %7ss %10llu %10llu %6llu %11s %6s  %s\n", r->role, pid,
+        if (r->pid > 0)
+            snprintf(up, sizeof up, "%lds", r->uptime_s);
+        else
+            snprintf(up, sizeof up, "-");
+        fprintf(f, "%-14s %7s %-9s %8d %8s %10llu %10llu %6llu %11s %6s  %s\n", r->role, pid,
                 r->state, r->restarts, up, (unsigned long long)r->records_in,
                 (unsigned long long)r->records_out, (unsigned long long)r->dead_letters, ring,
                 lag, r->last_exit);

@@ -278,11 +278,15 @@ static void begin_stop(struct supervisor *s)
 
 static void kill_all(struct supervisor *s)
 {
-    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++)
-        if (s->children[slot].pid > 0)
-            kill(s->children[slot].pid, SIGKILL);
-    while (wait(NULL) > 0)
-        ;
+    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++) {
+        struct child *c = &s->children[slot];
+        int status;
+        if (c->pid <= 0 || kill(c->pid, SIGKILL) != 0 || waitpid(c->pid, &status, 0) != c->pid)
+            continue;
+        describe_exit(status, c->last_exit, sizeof c->last_exit);
+        c->pid = 0;
+        set_state(c, CHILD_FAILED, "killed: the stop timed out");
+    }
 }
 
 static uint64_t records_left(struct supervisor *s)

@@ -65,6 +65,7 @@ int run_housingsup(const struct run *r, const char *command, char *out, size_t c
         dup2(pipefd[1], 1);
         dup2(pipefd[1], 2);
         close(pipefd[0]);
+        close(pipefd[1]);
         const char *bin = env("HOUSINGSUP_BIN");
         execl(bin, bin, command, "-c", r->config, (char *)NULL);
         _exit(127);
@@ -126,8 +127,12 @@ static PGconn *pg(void)
 static char *sql_text(const char *query, char *out, size_t cap)
 {
     PGresult *res = PQexec(pg(), query);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-        fail_msg("query failed: %s: %s", query, PQresultErrorMessage(res));
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", PQresultErrorMessage(res));
+        PQclear(res);
+        fail_msg("query failed: %s: %s", query, why);
+    }
     snprintf(out, cap, "%s", PQgetvalue(res, 0, 0));
     PQclear(res);
     return out;
@@ -148,8 +153,12 @@ long sql_long(const char *query)
 void sql_exec(const char *query)
 {
     PGresult *res = PQexec(pg(), query);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        fail_msg("statement failed: %s: %s", query, PQresultErrorMessage(res));
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", PQresultErrorMessage(res));
+        PQclear(res);
+        fail_msg("statement failed: %s: %s", query, why);
+    }
     PQclear(res);
 }
 

@@ -111,9 +111,9 @@ static void restart_does_not_reingest(void **state)
     assert_int_equal(count_rows(&r, 120, 506), 506);
     assert_stops_cleanly(&r);
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
-    for (int i = 0; i < 100 && !run_log_contains(&r, "reached the end after line 507"); i++)
+    for (int i = 0; i < 100 && !run_log_contains(&r, "resuming after line 507"); i++)
         usleep(100000);
-    assert_true(run_log_contains(&r, "resuming after line 507"));
+    assert_true(run_log_contains(&r, "resuming after line 507 (byte 34695)"));
     assert_stops_cleanly(&r);
     assert_int_equal(count_rows(&r, 1, 506), 506);
     assert_int_equal(kafka_message_count(r.topic), 6); /* nothing was published again */
@@ -153,7 +153,7 @@ static void bad_lines_become_dead_letters(void **state)
     for (size_t i = 0; i < 4; i++) {
         char q[512];
         snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing_dead_letter WHERE source = '%s:%d' "
-                 "AND reason = '%s' AND length(raw) > 10", r.src, want[i].line, want[i].reason);
+                 "AND reason = $$%s$$ AND length(raw) > 10", r.src, want[i].line, want[i].reason);
         if (sql_long(q) != 1)
             fail_msg("no dead letter for line %d with reason \"%s\"", want[i].line, want[i].reason);
     }
@@ -190,6 +190,8 @@ static void reload_changes_writers_and_batch_size(void **state)
     for (int i = 0; i < 50 && !run_log_contains(&r, "reload refused"); i++)
         usleep(100000);
     assert_true(run_log_contains(&r, "reload refused, keeping the running configuration: "));
+    assert_true(run_log_contains(&r, "writers = 99 is out of range [1, 16]"));
+    run_rewrite_config(&r, "writers = 3");
     assert_stops_cleanly(&r);
 }
 

@@ -264,6 +264,9 @@ static int write_loop(struct writer *wr)
     for (;;) {
         if (hs_worker_orphaned(wr->w))
             return HS_EXIT_FAILURE;
+        /* Connect before work arrives, so a bad conninfo shows in the log at once. */
+        if (!connect_with_backoff(wr))
+            continue;
         uint32_t n = hs_ring_peek(wr->ring, max, 100);
         if (n == 0) {
             if (hs_ring_closed(wr->ring) || retired(wr))

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# setup.sh - install what housingsup needs and is missing: Debian packages
+# (only when one is absent: apt-get update, then install) and the Kafka broker
+# jars from Maven Central (scripts/kafka/pom.xml -> $HS_STACK_DIR/kafka-libs).
+# Idempotent and quick when everything is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STACK_DIR=${HS_STACK_DIR:-$PWD/.stack}
+PACKAGES="build-essential pkg-config librdkafka-dev libjsmn-dev libconfuse-dev libpq-dev
+          libcmocka-dev postgresql-15 postgresql-client-15 clang libclang-rt-14-dev kafkacat
+          spin"
+
+missing=""
+for p in $PACKAGES; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "setup: installing Debian packages:$missing"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if [ ! -f "$STACK_DIR/kafka-libs/.complete" ]; then
+    echo "setup: fetching the Kafka broker from Maven Central"
+    mkdir -p "$STACK_DIR"
+    rm -rf "$STACK_DIR/kafka-libs"
+    mvn -q -B -f scripts/kafka/pom.xml dependency:copy-dependencies \
+        -DoutputDirectory="$STACK_DIR/kafka-libs"
+    touch "$STACK_DIR/kafka-libs/.complete"
+fi
