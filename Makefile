@@ -47,11 +47,11 @@ setup:
 	@scripts/setup.sh
 
 demo: setup
-	@$(MAKE) --no-print-directory release
+	@$(MAKE) --no-print-directory -s release
 	@scripts/demo.sh
 
 test: setup
-	@$(MAKE) --no-print-directory release asan
+	@$(MAKE) --no-print-directory -s release asan
 	@tests/run.sh
 
 clean:

@@ -23,7 +23,7 @@ run_binary() {
     echo "== $bin"
     out=$("$bin" 2>&1)
     rc=$?
-    echo "$out" | grep -vE '^(ok|#)' | grep -v '^1\.\.' || true
+    echo "$out" | grep -vE '^(ok |# ok|1\.\.)' || true
     ok=$(grep -cE '^ok ' <<<"$out")
     notok=$(grep -cE '^not ok ' <<<"$out")
     echo "   $ok passed, $notok failed (exit $rc)"

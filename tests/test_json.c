@@ -165,7 +165,7 @@ static void bad_messages_are_reported(void **state)
 {
     (void)state;
     struct { const char *msg, *reason; } cases[] = {
-        {"[{\"CRIM\":1", "invalid JSON (truncated at byte 10)"},
+        {"[{\"CRIM\":1", "invalid JSON (truncated at byte 9)"},
         {"{\"CRIM\":1}", "message is not a JSON array of objects"},
         {"", "message is not a JSON array of objects"},
         {"[] []", "invalid JSON (data after the array)"},
