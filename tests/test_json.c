@@ -169,7 +169,7 @@ static void bad_messages_are_reported(void **state)
         {"{\"CRIM\":1}", "message is not a JSON array of objects"},
         {"", "message is not a JSON array of objects"},
         {"[] []", "invalid JSON (data after the array)"},
-        {"not json", "invalid JSON (bad character at byte 0)"},
+        {"not json", "invalid JSON (bad character at byte 4)"},
     };
     char err[256];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
