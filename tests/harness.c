@@ -97,6 +97,34 @@ int run_supervisor_pid(const struct run *r)
     return pid;
 }
 
+long run_status_field(const struct run *r, const char *role, int column)
+{
+    char path[700], line[1024];
+    snprintf(path, sizeof path, "%s/status", r->dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    long value = -1;
+    size_t len = strlen(role);
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, role, len) != 0 || line[len] != ' ')
+            continue;
+        char *save = NULL, *tok = strtok_r(line, " \n", &save);
+        for (int i = 0; tok != NULL && i < column; i++)
+            tok = strtok_r(NULL, " \n", &save);
+        value = tok != NULL && *tok >= '0' && *tok <= '9' ? strtol(tok, NULL, 10) : -1;
+        break;
+    }
+    fclose(f);
+    return value;
+}
+
+int run_child_pid(const struct run *r, const char *role)
+{
+    long pid = run_status_field(r, role, 1);
+    return pid > 0 ? (int)pid : 0;
+}
+
 int run_log_contains(const struct run *r, const char *text)
 {
     char path[700], line[4096];

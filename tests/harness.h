@@ -35,6 +35,10 @@ int run_housingsup(const struct run *r, const char *command, char *out, size_t c
 void run_rewrite_config(const struct run *r, const char *extra);
 /* The supervisor's pid from the run's pid file. */
 int run_supervisor_pid(const struct run *r);
+/* The pid of a running child (by role name) from the status file, or 0. */
+int run_child_pid(const struct run *r, const char *role);
+/* Field `column` (0-based, whitespace-separated) of the role's status line, or -1. */
+long run_status_field(const struct run *r, const char *role, int column);
 /* True when the run's log contains `text`. */
 int run_log_contains(const struct run *r, const char *text);
 

@@ -195,6 +195,41 @@ static void reload_changes_writers_and_batch_size(void **state)
     assert_stops_cleanly(&r);
 }
 
+/* Every kind of child killed with SIGKILL mid-run: each is restarted, the
+ * log says why it died, and every record still lands exactly once. */
+static void killed_children_are_restarted_without_loss(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT], path[600], cmd[800];
+    reset_tables();
+    snprintf(path, sizeof path, "build/it/killed-%d.csv", (int)getpid());
+    snprintf(cmd, sizeof cmd, "python3 scripts/gen_csv.py --rows 100000 --out %s 2>/dev/null", path);
+    assert_int_equal(system(cmd), 0);
+    run_init(&r, "killed", path, "writer_batch = 500");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    const char *victims[] = {"writer-0", "kafka-reader", "publisher", "writer-1", "csv-reader"};
+    int killed = 0;
+    for (size_t i = 0; i < 5; i++) {
+        int pid = 0;
+        for (int t = 0; t < 100 && (pid = run_child_pid(&r, victims[i])) == 0; t++)
+            usleep(50000);
+        if (pid > 0 && kill(pid, SIGKILL) == 0)
+            killed++;
+        usleep(400000);
+    }
+    assert_true(killed >= 4); /* the CSV reader may already have finished */
+    assert_int_equal(count_rows(&r, 240, 100000), 100000);
+    assert_int_equal(sql_for_src("SELECT COUNT(DISTINCT src_line) FROM housing WHERE src_file = '%s'", &r), 100000);
+    assert_true(run_log_contains(&r, "writer-0: running -> backoff: killed by signal 9 (Killed); restarting in"));
+    assert_true(run_log_contains(&r, "kafka-reader: running -> backoff: killed by signal 9"));
+    assert_true(run_log_contains(&r, "publisher: running -> backoff: killed by signal 9"));
+    for (int t = 0; t < 50 && run_status_field(&r, "writer-0", 3) < 1; t++)
+        usleep(100000);
+    assert_true(run_status_field(&r, "writer-0", 3) >= 1); /* RESTARTS column */
+    assert_stops_cleanly(&r);
+}
+
 static void start_errors_are_clear(void **state)
 {
     (void)state;
@@ -250,6 +285,7 @@ int main(void)
         cmocka_unit_test(restart_does_not_reingest),
         cmocka_unit_test(bad_lines_become_dead_letters),
         cmocka_unit_test(reload_changes_writers_and_batch_size),
+        cmocka_unit_test(killed_children_are_restarted_without_loss),
         cmocka_unit_test(start_errors_are_clear),
         cmocka_unit_test(unreachable_database_is_named_and_password_hidden),
         cmocka_unit_test(unreachable_broker_is_named),
