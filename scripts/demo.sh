@@ -22,6 +22,7 @@ scripts/stack.sh start
 # shellcheck disable=SC1091
 source "$STACK_DIR/env"
 
+rm -rf "$RUN_DIR"      # and from no checkpoint: the whole file is ingested
 mkdir -p "$RUN_DIR"
 cat > "$RUN_DIR/housingsup.conf" <<CONF
 csv_path = "$PWD/data/housing.csv"
