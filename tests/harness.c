@@ -139,6 +139,26 @@ int run_log_contains(const struct run *r, const char *text)
     return found;
 }
 
+int run_log_wait_for(const struct run *r, const char *text, int timeout_s)
+{
+    for (int i = 0; i < timeout_s * 10; i++) {
+        if (run_log_contains(r, text))
+            return 1;
+        usleep(100000);
+    }
+    return run_log_contains(r, text);
+}
+
+void generate_csv(char *out, size_t cap, const char *name, long rows, int bad_every)
+{
+    char cmd[1200];
+    assert_int_equal(system("mkdir -p build/it"), 0);
+    snprintf(out, cap, "build/it/%s-%d.csv", name, (int)getpid());
+    snprintf(cmd, sizeof cmd, "python3 scripts/gen_csv.py --rows %ld --bad-every %d --out %s 2>/dev/null",
+             rows, bad_every, out);
+    assert_int_equal(system(cmd), 0);
+}
+
 static PGconn *pg(void)
 {
     static PGconn *conn;

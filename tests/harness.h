@@ -41,6 +41,12 @@ int run_child_pid(const struct run *r, const char *role);
 long run_status_field(const struct run *r, const char *role, int column);
 /* True when the run's log contains `text`. */
 int run_log_contains(const struct run *r, const char *text);
+/* Polls the log for `text` up to timeout_s; true when it appeared. */
+int run_log_wait_for(const struct run *r, const char *text, int timeout_s);
+
+/* Writes a CSV of `rows` records scaled from data/housing.csv (scripts/gen_csv.py)
+ * to build/it/NAME-PID.csv, every bad_every-th line bad (0: none); path in out. */
+void generate_csv(char *out, size_t cap, const char *name, long rows, int bad_every);
 
 /* PostgreSQL: the value of a one-row one-column query (empty string on NULL). */
 double sql_double(const char *query);

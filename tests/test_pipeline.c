@@ -111,9 +111,7 @@ static void restart_does_not_reingest(void **state)
     assert_int_equal(count_rows(&r, 120, 506), 506);
     assert_stops_cleanly(&r);
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
-    for (int i = 0; i < 100 && !run_log_contains(&r, "resuming after line 507"); i++)
-        usleep(100000);
-    assert_true(run_log_contains(&r, "resuming after line 507 (byte 34695)"));
+    assert_true(run_log_wait_for(&r, "resuming after line 507 (byte 34695)", 10));
     assert_stops_cleanly(&r);
     assert_int_equal(count_rows(&r, 1, 506), 506);
     assert_int_equal(kafka_message_count(r.topic), 6); /* nothing was published again */
@@ -168,11 +166,9 @@ static void reload_changes_writers_and_batch_size(void **state)
 {
     (void)state;
     struct run r;
-    char out[OUT], path[600], cmd[800];
+    char out[OUT], path[600];
     reset_tables();
-    snprintf(path, sizeof path, "build/it/reload-%d.csv", (int)getpid());
-    snprintf(cmd, sizeof cmd, "python3 scripts/gen_csv.py --rows 60000 --out %s 2>/dev/null", path);
-    assert_int_equal(system(cmd), 0);
+    generate_csv(path, sizeof path, "reload", 60000, 0);
     run_init(&r, "reload", path, "writers = 1\nwriter_batch = 500");
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
     usleep(300000);
@@ -187,9 +183,7 @@ static void reload_changes_writers_and_batch_size(void **state)
     /* a broken config is refused and the running one kept */
     run_rewrite_config(&r, "writers = 99");
     assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
-    for (int i = 0; i < 50 && !run_log_contains(&r, "reload refused"); i++)
-        usleep(100000);
-    assert_true(run_log_contains(&r, "reload refused, keeping the running configuration: "));
+    assert_true(run_log_wait_for(&r, "reload refused, keeping the running configuration: ", 5));
     assert_true(run_log_contains(&r, "writers = 99 is out of range [1, 16]"));
     run_rewrite_config(&r, "writers = 3");
     assert_stops_cleanly(&r);
@@ -201,11 +195,9 @@ static void killed_children_are_restarted_without_loss(void **state)
 {
     (void)state;
     struct run r;
-    char out[OUT], path[600], cmd[800];
+    char out[OUT], path[600];
     reset_tables();
-    snprintf(path, sizeof path, "build/it/killed-%d.csv", (int)getpid());
-    snprintf(cmd, sizeof cmd, "python3 scripts/gen_csv.py --rows 100000 --out %s 2>/dev/null", path);
-    assert_int_equal(system(cmd), 0);
+    generate_csv(path, sizeof path, "killed", 100000, 0);
     run_init(&r, "killed", path, "writer_batch = 500");
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
     const char *victims[] = {"writer-0", "kafka-reader", "publisher", "writer-1", "csv-reader"};
@@ -253,9 +245,7 @@ static void unreachable_database_is_named_and_password_hidden(void **state)
     run_init(&r, "nodb", "data/housing.csv",
              "stop_timeout = 3\npostgres { conninfo = \"host=127.0.0.1 port=1 password=sekret-pw\" }");
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
-    for (int i = 0; i < 100 && !run_log_contains(&r, "postgres: cannot connect to host=127.0.0.1 port=1"); i++)
-        usleep(100000);
-    assert_true(run_log_contains(&r, "postgres: cannot connect to host=127.0.0.1 port=1 dbname="));
+    assert_true(run_log_wait_for(&r, "postgres: cannot connect to host=127.0.0.1 port=1 dbname=", 10));
     assert_false(run_log_contains(&r, "sekret-pw"));
     /* records cannot be committed, so the stop cannot finish cleanly: it says so */
     int rc = run_housingsup(&r, "stop", out, sizeof out);
@@ -271,9 +261,7 @@ static void unreachable_broker_is_named(void **state)
     run_init(&r, "nokafka", "data/housing.csv", "stop_timeout = 2");
     run_rewrite_config(&r, "stop_timeout = 2\nkafka { bootstrap_servers = \"127.0.0.1:1\" }");
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
-    for (int i = 0; i < 300 && !run_log_contains(&r, "cannot create topic"); i++)
-        usleep(100000);
-    assert_true(run_log_contains(&r, "kafka: cannot create topic"));
+    assert_true(run_log_wait_for(&r, "kafka: cannot create topic", 30));
     assert_true(run_log_contains(&r, "at 127.0.0.1:1"));
     assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 1);
 }
