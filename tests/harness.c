@@ -125,6 +125,22 @@ int run_child_pid(const struct run *r, const char *role)
     return pid > 0 ? (int)pid : 0;
 }
 
+int is_child_of(int pid, int parent)
+{
+    char path[64], text[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *after = strrchr(text, ')'); /* the command name may hold spaces */
+    int ppid = 0;
+    char st;
+    return after != NULL && sscanf(after + 1, " %c %d", &st, &ppid) == 2 && ppid == parent;
+}
+
 int run_log_contains(const struct run *r, const char *text)
 {
     char path[700], line[4096];
@@ -162,9 +178,7 @@ void generate_csv(char *out, size_t cap, const char *name, long rows, int bad_ev
 static PGconn *pg(void)
 {
     static PGconn *conn;
-    if (conn == NULL || PQstatus(conn) != CONNECTION_OK) {
-        if (conn != NULL)
-            PQfinish(conn);
+    if (conn == NULL) {
         conn = PQconnectdb("");
         if (PQstatus(conn) != CONNECTION_OK)
             fail_msg("cannot connect to PostgreSQL: %s", PQerrorMessage(conn));
@@ -172,9 +186,23 @@ static PGconn *pg(void)
     return conn;
 }
 
-static char *sql_text(const char *query, char *out, size_t cap)
+/* Runs a query, reconnecting (for up to 30 s) when the server went away:
+ * the chaos test restarts PostgreSQL under our feet. */
+static PGresult *exec_reconnecting(const char *query)
 {
     PGresult *res = PQexec(pg(), query);
+    for (int i = 0; i < 300 && PQstatus(pg()) != CONNECTION_OK; i++) {
+        PQclear(res);
+        usleep(100000);
+        PQreset(pg());
+        res = PQexec(pg(), query);
+    }
+    return res;
+}
+
+static char *sql_text(const char *query, char *out, size_t cap)
+{
+    PGresult *res = exec_reconnecting(query);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         char why[512];
         snprintf(why, sizeof why, "%s", PQresultErrorMessage(res));
@@ -200,7 +228,7 @@ long sql_long(const char *query)
 
 void sql_exec(const char *query)
 {
-    PGresult *res = PQexec(pg(), query);
+    PGresult *res = exec_reconnecting(query);
     if (PQresultStatus(res) != PGRES_COMMAND_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", PQresultErrorMessage(res));

@@ -39,6 +39,8 @@ int run_supervisor_pid(const struct run *r);
 int run_child_pid(const struct run *r, const char *role);
 /* Field `column` (0-based, whitespace-separated) of the role's status line, or -1. */
 long run_status_field(const struct run *r, const char *role, int column);
+/* True when `pid` is a live child of `parent` (guards against killing a reused pid). */
+int is_child_of(int pid, int parent);
 /* True when the run's log contains `text`. */
 int run_log_contains(const struct run *r, const char *text);
 /* Polls the log for `text` up to timeout_s; true when it appeared. */

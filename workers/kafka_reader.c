@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../supervisor/exitcodes.h"
 #include "../supervisor/log.h"
@@ -112,16 +113,33 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     k->ever_assigned = k->ever_assigned || assign;
 }
 
+/* A stable identity for this instance's reader: with static group membership
+ * a restarted reader takes its predecessor's place in the group at once,
+ * instead of waiting for the dead member's session to time out and the
+ * group to rebalance. Instances differ by host and state directory. */
+static void instance_id(const struct hs_config *cfg, char *out, size_t cap)
+{
+    char host[256] = "host";
+    uint32_t h = 2166136261u; /* FNV-1a of the state directory */
+    gethostname(host, sizeof host - 1);
+    for (const char *c = cfg->state_dir; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    snprintf(out, cap, "housingsup-%s-%08x", host, h);
+}
+
 static int create_consumer(struct kreader *k)
 {
-    char why[512];
+    char why[512], instance[300];
     const struct hs_config *cfg = k->w->cfg;
     rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-reader");
     if (conf == NULL)
         return -1;
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_opaque(conf, k);
+    instance_id(cfg, instance, sizeof instance);
     if (hs_kafka_set(conf, "group.id", cfg->group_id) ||
+        hs_kafka_set(conf, "group.instance.id", instance) ||
+        hs_kafka_set(conf, "session.timeout.ms", "10000") ||
         hs_kafka_set(conf, "enable.auto.commit", "false") ||
         hs_kafka_set(conf, "auto.offset.reset", "earliest") ||
         hs_kafka_set(conf, "allow.auto.create.topics", "false") ||
