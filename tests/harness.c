@@ -274,6 +274,24 @@ long kafka_message_count(const char *topic)
     return total;
 }
 
+void kafka_produce(const char *topic, const char *key, const char *payload, size_t len)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", env("HS_KAFKA_BOOTSTRAP"), err,
+                                       sizeof err), RD_KAFKA_CONF_OK);
+    assert_int_equal(rd_kafka_conf_set(conf, "message.max.bytes", "10000000", err, sizeof err),
+                     RD_KAFKA_CONF_OK);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    assert_non_null(rk);
+    assert_int_equal(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic),
+                                       RD_KAFKA_V_KEY(key, key ? strlen(key) : 0),
+                                       RD_KAFKA_V_VALUE((void *)payload, len),
+                                       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END), 0);
+    assert_int_equal(rd_kafka_flush(rk, 10000), 0);
+    rd_kafka_destroy(rk);
+}
+
 void csv_figures(const char *path, struct csv_figures *f)
 {
     memset(f, 0, sizeof *f);

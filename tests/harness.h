@@ -60,6 +60,9 @@ long sql_wait_for(const char *query, long expect, int timeout_s);
 /* Kafka: messages on all partitions of a topic (high - low watermarks). */
 long kafka_message_count(const char *topic);
 
+/* Kafka: produces one message (key may be NULL) and waits for its acknowledgement. */
+void kafka_produce(const char *topic, const char *key, const char *payload, size_t len);
+
 /* Reads a CSV with header CRIM..MEDV in table order and sums its columns. */
 void csv_figures(const char *path, struct csv_figures *f);
 

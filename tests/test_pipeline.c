@@ -162,6 +162,63 @@ static void bad_lines_become_dead_letters(void **state)
     assert_stops_cleanly(&r);
 }
 
+/* Messages on the topic that are not batches at all, or too large, and
+ * objects that are not records: each becomes exactly one dead letter with
+ * its position and reason, and the good record beside them still lands. */
+static void bad_kafka_messages_become_dead_letters(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT], big[5000], q[512];
+    reset_tables();
+    /* 26 messages of 20 records (offsets 0..25), then the limit for what follows */
+    run_init(&r, "badmsg", "data/housing.csv", "batch_size = 20");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_true(run_log_wait_for(&r, "publishing to topic", 30));
+    assert_int_equal(count_rows(&r, 60, 506), 506);
+    run_rewrite_config(&r, "kafka { max_message_bytes = 2048 }"); /* applies at the next start */
+    assert_stops_cleanly(&r);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+
+    kafka_produce(r.topic, NULL, "not json", 8);
+    kafka_produce(r.topic, "foreign@1", "{\"CRIM\":1}", 10);
+    const char *mixed = "[{\"crim\":1,\"zn\":2,\"indus\":3,\"chas\":0,\"nox\":0.5,\"rm\":6,\"age\":7,"
+                        "\"dis\":8,\"rad\":9,\"tax\":10,\"ptratio\":11,\"b\":12,\"lstat\":13},"
+                        "{\"crim\":1,\"zn\":2,\"indus\":3,\"chas\":0,\"nox\":0.5,\"rm\":6,\"age\":7,"
+                        "\"dis\":8,\"rad\":9,\"tax\":10,\"ptratio\":11,\"b\":12,\"lstat\":13,\"medv\":14}]";
+    kafka_produce(r.topic, "foreign@1", mixed, strlen(mixed));
+    memset(big, ' ', sizeof big);
+    big[0] = '[';
+    big[sizeof big - 1] = ']';
+    kafka_produce(r.topic, NULL, big, sizeof big);
+
+    assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing_dead_letter", 4, 60), 4);
+    assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing WHERE src_file = 'foreign'", 1, 30), 1);
+    assert_int_equal(sql_long("SELECT src_line FROM housing WHERE src_file = 'foreign'"), 2);
+    assert_int_equal(sql_long("SELECT medv FROM housing WHERE src_file = 'foreign'"), 14);
+    struct { const char *source, *reason; } want[] = {
+        {"kafka:%s/0@26", "invalid JSON (bad character at byte 4)"},
+        {"kafka:%s/0@27", "message is not a JSON array of objects"},
+        {"foreign:1", "MEDV is missing"},
+        {"kafka:%s/0@29", "message of 5000 bytes exceeds kafka.max_message_bytes = 2048"},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        char source[300];
+        snprintf(source, sizeof source, want[i].source, r.topic);
+        snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing_dead_letter WHERE source = '%s' AND reason = '%s'",
+                 source, want[i].reason);
+        if (sql_long(q) != 1)
+            fail_msg("no dead letter from %s with reason \"%s\"", source, want[i].reason);
+    }
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter WHERE raw = 'not json'"), 1);
+    assert_int_equal(sql_long("SELECT length(raw) FROM housing_dead_letter WHERE reason LIKE 'message of 5000%'"), 512);
+    /* the Kafka reader's DEAD column counts them: field 7 of its status line */
+    for (int t = 0; t < 20 && run_status_field(&r, "kafka-reader", 7) != 4; t++)
+        usleep(100000);
+    assert_int_equal(run_status_field(&r, "kafka-reader", 7), 4);
+    assert_stops_cleanly(&r);
+}
+
 static void reload_changes_writers_and_batch_size(void **state)
 {
     (void)state;
@@ -272,6 +329,7 @@ int main(void)
         cmocka_unit_test(full_run_of_housing_csv),
         cmocka_unit_test(restart_does_not_reingest),
         cmocka_unit_test(bad_lines_become_dead_letters),
+        cmocka_unit_test(bad_kafka_messages_become_dead_letters),
         cmocka_unit_test(reload_changes_writers_and_batch_size),
         cmocka_unit_test(killed_children_are_restarted_without_loss),
         cmocka_unit_test(start_errors_are_clear),
