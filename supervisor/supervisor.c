@@ -134,6 +134,11 @@ static int run_child(struct supervisor *s, int slot)
     signal(SIGHUP, SIG_IGN); /* reloads are the supervisor's business */
     signal(SIGINT, SIG_IGN); /* Ctrl-C asks the supervisor for an orderly stop */
     hs_log_set_role(s->children[slot].name);
+    /* Test hook: a child named here aborts as soon as it starts, so tests can
+     * watch a restart storm back off without taking the rest down. */
+    const char *crash = getenv("HOUSINGSUP_CRASH_ON_START");
+    if (crash != NULL && strcmp(crash, s->children[slot].name) == 0)
+        abort();
     struct hs_worker w = {.cfg = &s->cfg, .seg = &s->seg, .slot = slot,
                           .parent_fd = s->death_pipe[0], .stats = &s->seg.control->stats[slot]};
     switch (slot) {

@@ -279,6 +279,82 @@ static void killed_children_are_restarted_without_loss(void **state)
     assert_stops_cleanly(&r);
 }
 
+/* A child that dies as soon as it starts is restarted with exponential
+ * backoff and reported, while the rest of the pipeline goes on working. */
+static void restart_storm_backs_off_and_the_rest_goes_on(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    reset_tables();
+    run_init(&r, "storm", "data/housing.csv", "stop_timeout = 3");
+    setenv("HOUSINGSUP_CRASH_ON_START", "writer-1", 1);
+    int rc = run_housingsup(&r, "start", out, sizeof out);
+    unsetenv("HOUSINGSUP_CRASH_ON_START");
+    assert_int_equal(rc, 0);
+    assert_true(run_log_wait_for(&r, "writer-1: running -> backoff: killed by signal 6 (Aborted); "
+                                     "restarting in 8000 ms (crashing repeatedly)", 40));
+    assert_true(run_log_contains(&r, "writer-1: running -> backoff: killed by signal 6 (Aborted); restarting in 1000 ms"));
+    assert_true(run_log_contains(&r, "writer-1: running -> backoff: killed by signal 6 (Aborted); restarting in 2000 ms"));
+    assert_true(run_log_contains(&r, "writer-1: running -> backoff: killed by signal 6 (Aborted); restarting in 4000 ms"));
+    /* messages alternate between the writers: writer-0's three (300 rows) land */
+    assert_int_equal(count_rows(&r, 30, 300), 300);
+    assert_true(run_status_field(&r, "writer-1", 3) >= 4);
+    assert_true(run_child_pid(&r, "writer-0") > 0);
+    assert_true(run_child_pid(&r, "kafka-reader") > 0);
+    assert_true(run_child_pid(&r, "publisher") > 0);
+    /* writer-1's records cannot be committed: the stop says so; Kafka keeps them */
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 1);
+    assert_non_null(strstr(out, "stopped with records left"));
+}
+
+static int file_contains(const char *path, const char *text)
+{
+    char buf[65536];
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    for (size_t i = 0; i < n; i++) /* argv is NUL-separated */
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+    buf[n] = '\0';
+    return strstr(buf, text) != NULL;
+}
+
+/* The database password given in the config file shows up in no process's
+ * argv, not in the log, not in the status; no named shared memory exists. */
+static void credentials_stay_out_of_argv_logs_and_status(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT], path[700];
+    reset_tables();
+    run_init(&r, "creds", "data/housing.csv",
+             "postgres { conninfo = \"password=kafka_pass user=kafka_user\" }\nlog_level = \"debug\"");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_int_equal(count_rows(&r, 60, 506), 506);
+    assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
+    assert_null(strstr(out, "kafka_pass"));
+    int pids[6] = {run_supervisor_pid(&r), run_child_pid(&r, "publisher"),
+                   run_child_pid(&r, "kafka-reader"), run_child_pid(&r, "writer-0"),
+                   run_child_pid(&r, "writer-1"), 0};
+    for (int i = 0; pids[i] > 0; i++) {
+        snprintf(path, sizeof path, "/proc/%d/cmdline", pids[i]);
+        assert_true(file_contains(path, "housingsup"));
+        assert_false(file_contains(path, "kafka_pass"));
+    }
+    /* the rings live in an anonymous mapping only our children share */
+    assert_int_equal(system("ls -a /dev/shm | grep -qi housingsup"), 256);
+    assert_stops_cleanly(&r);
+    snprintf(path, sizeof path, "%s/housingsup.log", r.dir);
+    assert_true(file_contains(path, "connected to postgres at host="));
+    assert_false(run_log_contains(&r, "kafka_pass"));
+    snprintf(path, sizeof path, "%s/status", r.dir);
+    assert_false(file_contains(path, "kafka_pass"));
+}
+
 static void start_errors_are_clear(void **state)
 {
     (void)state;
@@ -332,6 +408,8 @@ int main(void)
         cmocka_unit_test(bad_kafka_messages_become_dead_letters),
         cmocka_unit_test(reload_changes_writers_and_batch_size),
         cmocka_unit_test(killed_children_are_restarted_without_loss),
+        cmocka_unit_test(restart_storm_backs_off_and_the_rest_goes_on),
+        cmocka_unit_test(credentials_stay_out_of_argv_logs_and_status),
         cmocka_unit_test(start_errors_are_clear),
         cmocka_unit_test(unreachable_database_is_named_and_password_hidden),
         cmocka_unit_test(unreachable_broker_is_named),
