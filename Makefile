@@ -23,7 +23,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 TEST_SUPPORT := tests/harness.c
 HEADERS  := $(wildcard */*.h)
 
-.PHONY: all setup demo test clean release asan
+.PHONY: all setup demo test fuzz clean release asan
 .SECONDARY:
 all: build/release/housingsup
 
@@ -43,6 +43,21 @@ endef
 $(eval $(call variant,release))
 $(eval $(call variant,asan))
 
+# libFuzzer targets (clang): the CSV parser and the Kafka message decoder.
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined
+build/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c workers/csv.c workers/record.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lm -o $@
+build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c workers/json.c workers/buf.c workers/record.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lm -o $@
+fuzzers: build/fuzz/fuzz_csv build/fuzz/fuzz_json
+
+FUZZ_SECONDS ?= 600
+fuzz: setup
+	@$(MAKE) --no-print-directory -s fuzzers
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
 setup:
 	@scripts/setup.sh
 
@@ -51,7 +66,7 @@ demo: setup
 	@scripts/demo.sh
 
 test: setup
-	@$(MAKE) --no-print-directory -s release asan
+	@$(MAKE) --no-print-directory -s release asan fuzzers
 	@tests/run.sh
 
 clean:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - runs the whole test suite and ends with one line "N passed, N failed".
 #
-# Unit tests run in both builds (release and ASan+UBSan); the integration tests
+# Unit tests run in both builds (release and ASan+UBSan), then the spin model
+# of the ring protocol and a short run of each libFuzzer target; the integration tests
 # run the ASan+UBSan housingsup against the real Kafka broker and PostgreSQL
 # that scripts/stack.sh starts (and stops again at the end unless
 # HS_KEEP_STACK=1). Each test binary speaks TAP; totals are counted from it,
@@ -21,7 +22,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_binary() {
     local bin=$1 out rc ok notok
     echo "== $bin"
-    out=$("$bin" 2>&1)
+    out=$($bin 2>&1)
     rc=$?
     echo "$out" | grep -vE '^(ok |# ok|1\.\.)' || true
     ok=$(grep -cE '^ok ' <<<"$out")
@@ -40,6 +41,9 @@ for variant in release asan; do
         run_binary "build/$variant/tests/$t"
     done
 done
+
+run_binary tests/spin/check.sh
+run_binary "tests/fuzz/run.sh ${HS_FUZZ_SECONDS:-20}"
 
 if scripts/stack.sh start; then
     # shellcheck disable=SC1091

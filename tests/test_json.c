@@ -179,6 +179,24 @@ static void bad_messages_are_reported(void **state)
     }
 }
 
+static void deep_nesting_and_keys_without_values(void **state)
+{
+    (void)state;
+    char err[256];
+    enum { DEPTH = 200000 };
+    char *deep = malloc(2 * DEPTH + 1);
+    assert_non_null(deep);
+    memset(deep, '[', DEPTH);
+    memset(deep + DEPTH, ']', DEPTH);
+    deep[2 * DEPTH] = '\0';
+    assert_int_equal(decode(deep, err), 1); /* walked without recursion */
+    assert_string_equal(got.items[0].u.dead.reason, "array element is not an object");
+    free(deep);
+    /* found by fuzz_json: jsmn accepts keys without values */
+    int n = decode("[{\"_\",},{\"CRIM\":1}]", err);
+    assert_true(n == -1 || (n == 2 && got.items[0].kind == HS_ITEM_DEAD));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +206,7 @@ int main(void)
         cmocka_unit_test(foreign_producer_lowercase_and_string_numbers),
         cmocka_unit_test(bad_objects_become_dead_letters),
         cmocka_unit_test(bad_messages_are_reported),
+        cmocka_unit_test(deep_nesting_and_keys_without_values),
     };
     return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

@@ -75,17 +75,18 @@ struct object_fields {
     long long line, ts;
 };
 
-/* Index of the token after the subtree rooted at tokens[i]. */
-static int skip(const jsmntok_t *t, int i)
+/* Index of the token after the subtree rooted at t[i], never beyond n.
+ * In jsmn every token is followed by its `size` children (an object's keys,
+ * each key by its value, an array's elements), so counting what is still
+ * owed walks the subtree without recursion: a deeply nested message cannot
+ * exhaust the stack, and a malformed one cannot walk off the end. */
+static int skip(const jsmntok_t *t, int i, int n)
 {
-    int children = t[i].size;
-    int type = t[i].type;
-    i++;
-    if (type == JSMN_OBJECT)
-        children *= 2; /* key and value */
-    if (type == JSMN_ARRAY || type == JSMN_OBJECT)
-        for (int k = 0; k < children; k++)
-            i = skip(t, i);
+    long owed = 1;
+    while (owed > 0 && i < n) {
+        owed += t[i].size - 1;
+        i++;
+    }
     return i;
 }
 
@@ -191,13 +192,13 @@ static int read_field(const char *msg, const jsmntok_t *key, const jsmntok_t *va
 }
 
 /* Turns the object at tokens[i] into an item. Returns the next token index. */
-static int decode_object(const char *msg, const jsmntok_t *t, int i, int position,
+static int decode_object(const char *msg, const jsmntok_t *t, int i, int n, int position,
                          struct hs_item *it)
 {
     struct object_fields f = {.line = -1};
     char why[HS_REASON_MAX] = "";
     const jsmntok_t *obj = &t[i];
-    int end = skip(t, i);
+    int end = skip(t, i, n);
     it->kind = HS_ITEM_ROW;
     if (obj->type != JSMN_OBJECT) {
         it->line = (uint64_t)position;
@@ -211,7 +212,7 @@ static int decode_object(const char *msg, const jsmntok_t *t, int i, int positio
             break;
         }
         read_field(msg, &t[k], &t[k + 1], &f, it, why, sizeof why);
-        k = skip(t, k + 1);
+        k = skip(t, k, end); /* the key and its value */
     }
     it->line = f.line >= 0 ? (uint64_t)f.line : (uint64_t)position;
     it->read_us = f.ts > 0 ? f.ts : 0;
@@ -268,7 +269,7 @@ int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const
         snprintf(err, errlen, "message is not a JSON array of objects");
         return -1;
     }
-    if (skip(t, 0) != ntok) {
+    if (skip(t, 0, ntok) != ntok) {
         snprintf(err, errlen, "invalid JSON (data after the array)");
         return -1;
     }
@@ -277,7 +278,11 @@ int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const
     for (int k = 0; k < t[0].size; k++) {
         memset(&item, 0, sizeof item);
         snprintf(item.src, sizeof item.src, "%s", src);
-        i = decode_object(msg, t, i, k + 1, &item);
+        if (i >= ntok) {
+            snprintf(err, errlen, "invalid JSON (malformed array)");
+            return -1;
+        }
+        i = decode_object(msg, t, i, ntok, k + 1, &item);
         if (fn(&item, ctx) != 0)
             return -2;
     }
