@@ -23,8 +23,12 @@ CREATE TABLE IF NOT EXISTS housing (
     medv       DOUBLE PRECISION NOT NULL,
     src_file   TEXT             NOT NULL,
     src_line   BIGINT           NOT NULL,
+    read_us    BIGINT,           -- when the CSV reader read the line (µs since the epoch), for latency
     created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 );
+
+-- databases created before read_us existed
+ALTER TABLE housing ADD COLUMN IF NOT EXISTS read_us BIGINT;
 
 CREATE INDEX IF NOT EXISTS housing_medv_idx       ON housing (medv);
 CREATE INDEX IF NOT EXISTS housing_created_at_idx ON housing (created_at);

@@ -46,6 +46,7 @@ static cfg_t *config_schema(void)
         CFG_INT("ring_slots", 1024, CFGF_NONE),
         CFG_INT("writer_batch", 5000, CFGF_NONE),
         CFG_INT("stop_timeout", 60, CFGF_NONE),
+        CFG_INT("rate_limit", 0, CFGF_NONE),
         CFG_SEC("kafka", kafka_opts, CFGF_NONE),
         CFG_SEC("postgres", postgres_opts, CFGF_NONE),
         CFG_END()};
@@ -99,7 +100,8 @@ static int read_top_level(cfg_t *c, struct hs_config *cfg, char *err, size_t err
         read_int(c, "writers", 1, HS_MAX_WRITERS, &cfg->writers, f, err, errlen) ||
         read_int(c, "ring_slots", 64, 1 << 20, &cfg->ring_slots, f, err, errlen) ||
         read_int(c, "writer_batch", 1, 1000000, &cfg->writer_batch, f, err, errlen) ||
-        read_int(c, "stop_timeout", 1, 3600, &cfg->stop_timeout, f, err, errlen))
+        read_int(c, "stop_timeout", 1, 3600, &cfg->stop_timeout, f, err, errlen) ||
+        read_int(c, "rate_limit", 0, 100000000, &cfg->rate_limit, f, err, errlen))
         return -1;
     if ((cfg->ring_slots & (cfg->ring_slots - 1)) != 0) {
         snprintf(err, errlen, "%s: ring_slots = %d is not a power of two", f, cfg->ring_slots);

@@ -26,6 +26,7 @@ struct hs_config {
     int ring_slots;             /* slots per shared-memory ring, a power of two */
     int writer_batch;           /* most rows one writer commits in one transaction */
     int stop_timeout;           /* seconds an orderly stop may take before SIGKILL */
+    int rate_limit;             /* CSV records read per second, 0 = as fast as possible */
     char bootstrap_servers[1024];
     char topic[256];
     int partitions;

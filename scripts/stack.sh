@@ -60,6 +60,7 @@ listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$PG_DIR'
 fsync = on
+track_commit_timestamp = on   # lets benchmarks read each row's commit time
 CONF
 }
 

@@ -50,6 +50,7 @@ static void empty_file_gives_defaults(void **state)
     assert_int_equal(cfg.ring_slots, 1024);
     assert_int_equal(cfg.writer_batch, 5000);
     assert_int_equal(cfg.stop_timeout, 60);
+    assert_int_equal(cfg.rate_limit, 0);
     assert_string_equal(cfg.bootstrap_servers, "localhost:9092");
     assert_string_equal(cfg.topic, "housing-data");
     assert_int_equal(cfg.partitions, 1);

@@ -189,8 +189,15 @@ static void deep_nesting_and_keys_without_values(void **state)
     memset(deep, '[', DEPTH);
     memset(deep + DEPTH, ']', DEPTH);
     deep[2 * DEPTH] = '\0';
-    assert_int_equal(decode(deep, err), 1); /* walked without recursion */
-    assert_string_equal(got.items[0].u.dead.reason, "array element is not an object");
+    assert_int_equal(decode(deep, err), -1); /* refused in linear time */
+    assert_string_equal(err, "invalid JSON (nested deeper than 64 levels)");
+    /* 64 levels are fine, and the token walk does not recurse */
+    strcpy(deep, "[{\"x\":");
+    memset(deep + 6, '[', 62);
+    memset(deep + 68, ']', 62);
+    strcpy(deep + 130, "}]");
+    assert_int_equal(decode(deep, err), 1);
+    assert_string_equal(got.items[0].u.dead.reason, "CRIM is missing");
     free(deep);
     /* found by fuzz_json: jsmn accepts keys without values */
     int n = decode("[{\"_\",},{\"CRIM\":1}]", err);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../supervisor/exitcodes.h"
 #include "../supervisor/log.h"
@@ -30,6 +31,8 @@ struct reader {
     uint64_t line;   /* number of the last line read */
     uint64_t offset; /* byte offset just past it */
     uint32_t in_batch;
+    uint64_t records;     /* records read by this process, for pacing */
+    int64_t started_us;
     struct hs_item pending;
     bool has_pending;
 };
@@ -156,8 +159,21 @@ static int seek_to_start(struct reader *r)
     return 0;
 }
 
+/* With rate_limit set, sleeps until record number `records` is due. */
+static void pace(struct reader *r)
+{
+    int limit = r->w->cfg->rate_limit;
+    if (limit <= 0)
+        return;
+    int64_t due = r->started_us + (int64_t)(r->records * 1000000 / (uint64_t)limit);
+    int64_t ahead = due - hs_now_us();
+    if (ahead > 0)
+        usleep((useconds_t)ahead);
+}
+
 static int read_records(struct reader *r, char **buf, size_t *cap)
 {
+    r->started_us = hs_now_us();
     ssize_t n;
     while (!hs_worker_stopping(r->w) && (n = read_line(r, buf, cap)) >= 0) {
         if (blank(*buf, (size_t)n))
@@ -168,6 +184,8 @@ static int read_records(struct reader *r, char **buf, size_t *cap)
             return HS_EXIT_FAILURE;
         if (r->in_batch >= batch)
             r->in_batch = 0;
+        r->records++;
+        pace(r);
         make_item(r, *buf, (size_t)n, &r->pending);
         r->has_pending = true;
         r->in_batch++;

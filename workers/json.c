@@ -12,7 +12,10 @@
 
 #define JSMN_STATIC
 #define JSMN_STRICT
+#define JSMN_PARENT_LINKS /* a comma finds its container without scanning back */
 #include <jsmn.h>
+
+#define MAX_DEPTH 64
 
 /* ---- encoding ---- */
 
@@ -231,9 +234,38 @@ static int decode_object(const char *msg, const jsmntok_t *t, int i, int n, int 
     return end;
 }
 
+/* jsmn closes a bracket by walking up from the newest token, which takes
+ * time quadratic in the nesting depth; our messages are two levels deep, so
+ * anything past MAX_DEPTH is refused before jsmn sees it. */
+static int too_deep(const char *msg, size_t len)
+{
+    int depth = 0, in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = msg[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > MAX_DEPTH)
+                return 1;
+        } else if (c == ']' || c == '}') {
+            depth--;
+        }
+    }
+    return 0;
+}
+
 static int tokenize(struct hs_json_decoder *d, const char *msg, size_t len, char *err,
                     size_t errlen)
 {
+    if (too_deep(msg, len)) {
+        snprintf(err, errlen, "invalid JSON (nested deeper than %d levels)", MAX_DEPTH);
+        return -1;
+    }
     jsmn_parser p;
     jsmn_init(&p);
     int n = jsmn_parse(&p, msg, len, NULL, 0);

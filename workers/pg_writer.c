@@ -25,7 +25,7 @@
 #include "worker.h"
 
 #define COLUMNS "crim, zn, indus, chas, nox, rm, age, dis, rad, tax, ptratio, b, lstat, medv, " \
-                "src_file, src_line"
+                "src_file, src_line, read_us"
 #define SQLSTATE_UNIQUE_VIOLATION "23505"
 #define BACKOFF_MAX_MS 5000
 
@@ -64,7 +64,11 @@ static void put_row(struct hs_buf *b, const struct hs_item *it)
         }
     }
     put_copy_text(b, it->src, strnlen(it->src, HS_SRC_MAX));
-    hs_buf_printf(b, "\t%llu\n", (unsigned long long)it->line);
+    hs_buf_printf(b, "\t%llu\t", (unsigned long long)it->line);
+    if (it->read_us > 0)
+        hs_buf_printf(b, "%lld\n", (long long)it->read_us);
+    else
+        hs_buf_puts(b, "\\N\n");
 }
 
 static bool ok_result(PGconn *conn, PGresult *res, ExecStatusType want, const char *what,

@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""bench.py - housingsup's benchmark: throughput against the COPY ceiling and a peer,
+latency at a fixed offered rate, memory, and scaling with writers and partitions.
+
+Run through `make bench` (which sets up and starts the servers), or by hand with the
+variables of .stack/env in the environment:
+
+    python3 bench/bench.py [--rows 1000000] [--big] [--repeats 3] [--no-scaling] [--smoke]
+
+Prints one table and writes bench/results/results.json and results.csv. Every
+measurement is repeated --repeats times; the median and the spread (min..max) are shown.
+Each competitor runs alone, on the same data, into the same freshly truncated table.
+"""
+import argparse
+import csv
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build", "release", "housingsup")
+WORK = os.path.join(ROOT, "build", "bench")
+RESULTS = os.path.join(ROOT, "bench", "results")
+COLUMNS = ["crim", "zn", "indus", "chas", "nox", "rm", "age", "dis", "rad", "tax",
+           "ptratio", "b", "lstat", "medv"]
+
+
+def psql(sql, stdin=None):
+    out = subprocess.run(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql], input=stdin,
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def reset_table():
+    psql("TRUNCATE housing, housing_dead_letter")
+    psql("CHECKPOINT")
+
+
+def generate(rows):
+    """The CSV for housingsup, and the same rows with src_file,src_line for COPY."""
+    os.makedirs(WORK, exist_ok=True)
+    path = os.path.join(WORK, f"rows-{rows}.csv")
+    copy_path = os.path.join(WORK, f"rows-{rows}.copy.csv")
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_csv.py"), "--rows",
+                        str(rows), "--out", path, "--summary", path + ".json"], check=True)
+    if not os.path.exists(copy_path):
+        name = os.path.basename(path)
+        with open(path) as src, open(copy_path, "w", buffering=1 << 20) as dst:
+            src.readline()
+            for n, line in enumerate(src, start=2):
+                dst.write(f"{line.rstrip()},{name},{n}\n")
+    return path, copy_path
+
+
+def ceiling(copy_path, rows):
+    reset_table()
+    t0 = time.monotonic()
+    psql(f"\\copy housing ({', '.join(COLUMNS)}, src_file, src_line) FROM '{copy_path}' WITH (FORMAT csv)")
+    elapsed = time.monotonic() - t0
+    assert int(psql("SELECT COUNT(*) FROM housing")) == rows
+    return rows / elapsed
+
+
+def pids_of(supervisor):
+    """The supervisor and its children."""
+    pids = [supervisor]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == supervisor:
+                        pids.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                pass
+    return pids
+
+
+def memory_kb(pids):
+    """(sum of Pss, sum of Rss) in kB: Pss counts shared ring pages once in total."""
+    pss = rss = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+                    elif line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+        except OSError:
+            pass
+    return pss, rss
+
+
+class Run:
+    """One housingsup instance with its own state dir, topic and consumer group."""
+    count = 0
+
+    def __init__(self, csv_path, writers=2, partitions=1, rate_limit=0):
+        Run.count += 1
+        self.tag = f"bench-{os.getpid()}-{Run.count}"
+        self.dir = os.path.join(WORK, self.tag)
+        self.topic = self.tag
+        shutil.rmtree(self.dir, ignore_errors=True)
+        os.makedirs(self.dir)
+        self.config = os.path.join(self.dir, "housingsup.conf")
+        with open(self.config, "w") as f:
+            f.write(f'csv_path = "{csv_path}"\nstate_dir = "{self.dir}"\nwriters = {writers}\n'
+                    f'rate_limit = {rate_limit}\nlog_level = "warn"\n'
+                    f'kafka {{ bootstrap_servers = "{os.environ["HS_KAFKA_BOOTSTRAP"]}" '
+                    f'topic = "{self.topic}" group_id = "{self.tag}" partitions = {partitions} }}\n')
+
+    def command(self, what):
+        subprocess.run([BIN, what, "-c", self.config], check=True, capture_output=True)
+
+    def ingest(self, rows, timeout=3600):
+        """Starts, waits until `rows` are committed, stops. Returns seconds, steady rows/s, peak memory."""
+        t0 = time.monotonic()
+        self.command("start")
+        with open(os.path.join(self.dir, "housingsup.pid")) as f:
+            supervisor = int(f.read())
+        peak_pss = peak_rss = 0
+        first = last = None
+        while True:
+            n = int(psql("SELECT COUNT(*) FROM housing"))
+            now = time.monotonic()
+            if first is None and n >= rows * 0.1:
+                first = (now, n)
+            if last is None and n >= rows * 0.9:
+                last = (now, n)
+            pss, rss = memory_kb(pids_of(supervisor))
+            peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
+            if n >= rows:
+                break
+            if now - t0 > timeout:
+                raise RuntimeError(f"only {n} of {rows} rows after {timeout}s; see {self.dir}")
+            time.sleep(0.1)
+        elapsed = time.monotonic() - t0
+        self.command("stop")
+        steady = (last[1] - first[1]) / (last[0] - first[0]) if last and last[0] > first[0] else rows / elapsed
+        return elapsed, steady, peak_pss, peak_rss
+
+
+def kcat_peer(topic, rows):
+    """kcat reads the topic, jq turns each batch into CSV rows, psql \\copy loads them."""
+    reset_table()
+    fields = ",".join(f".{c.upper()}" for c in COLUMNS)
+    pipeline = (f"kcat -C -b {os.environ['HS_KAFKA_BOOTSTRAP']} -t {topic} -o beginning -e -q -f '%s\\n'"
+                f" | jq -r '.[] | [{fields}, \"kcat\", ._line] | @csv'"
+                f" | psql -Xq -c \"\\copy housing ({', '.join(COLUMNS)}, src_file, src_line) FROM STDIN WITH (FORMAT csv)\"")
+    t0 = time.monotonic()
+    subprocess.run(["bash", "-o", "pipefail", "-c", pipeline], check=True)
+    elapsed = time.monotonic() - t0
+    assert int(psql("SELECT COUNT(*) FROM housing")) == rows
+    return rows / elapsed
+
+
+def latency(csv_path, rows, rate):
+    reset_table()
+    Run(csv_path, rate_limit=rate).ingest(rows)
+    q = ("SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY "
+         "(EXTRACT(EPOCH FROM pg_xact_commit_timestamp(xmin)) * 1e6 - read_us) / 1000.0) FROM housing")
+    return [float(x) for x in psql(q).strip("{}").split(",")]
+
+
+def summarize(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values),
+            "runs": values}
+
+
+def measure(label, fn, repeats):
+    values = []
+    for i in range(repeats):
+        values.append(fn())
+        print(f"  {label} run {i + 1}/{repeats}: {values[-1]:,.0f}", flush=True)
+    return summarize(values)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1000000)
+    ap.add_argument("--big", action="store_true", help="also measure memory at 10,000,000 rows")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--no-scaling", action="store_true")
+    ap.add_argument("--latency-rate", type=int, default=10000)
+    ap.add_argument("--latency-seconds", type=int, default=30)
+    ap.add_argument("--smoke", action="store_true", help="1,000 rows, one run of each, for make test")
+    args = ap.parse_args()
+    if args.smoke:
+        args.rows, args.repeats, args.no_scaling = 1000, 1, True
+        args.latency_rate, args.latency_seconds = 1000, 1
+
+    rows = args.rows
+    csv_path, copy_path = generate(rows)
+    results = {"rows": rows, "repeats": args.repeats, "machine": os.uname().machine,
+               "cores": os.cpu_count()}
+    print(f"housingsup benchmark: {rows:,} rows, {args.repeats} runs each", flush=True)
+
+    results["copy_ceiling_rows_s"] = measure("COPY ceiling", lambda: ceiling(copy_path, rows), args.repeats)
+
+    e2e, steady, mem, topics = [], [], [], []
+    for i in range(args.repeats):
+        reset_table()
+        run = Run(csv_path)
+        elapsed, rate, pss, rss = run.ingest(rows)
+        topics.append(run.topic)
+        e2e.append(rows / elapsed)
+        steady.append(rate)
+        mem.append((pss, rss))
+        print(f"  housingsup run {i + 1}/{args.repeats}: {rows / elapsed:,.0f} rows/s end to end, "
+              f"{rate:,.0f} steady, peak Pss {pss / 1024:.1f} MiB (Rss {rss / 1024:.1f} MiB)", flush=True)
+    results["housingsup_rows_s"] = summarize(e2e)
+    results["housingsup_steady_rows_s"] = summarize(steady)
+    results["housingsup_peak_pss_mib"] = {str(rows): max(p for p, _ in mem) / 1024}
+    results["housingsup_peak_rss_mib"] = {str(rows): max(r for _, r in mem) / 1024}
+
+    results["kcat_psql_rows_s"] = measure("kcat | jq | psql \\copy", lambda: kcat_peer(topics[0], rows),
+                                          args.repeats)
+    results["spark_rows_s"] = None
+    results["kafka_connect_jdbc_rows_s"] = None
+    results["peers_not_run"] = {
+        "spark": "not built yet: see bench/README.md",
+        "kafka_connect_jdbc": "not built yet: see bench/README.md"}
+
+    lat_rows = args.latency_rate * args.latency_seconds
+    lat_csv, _ = generate(lat_rows)
+    lat = [latency(lat_csv, lat_rows, args.latency_rate) for _ in range(args.repeats)]
+    results["latency_ms"] = {"offered_rows_s": args.latency_rate, "seconds": args.latency_seconds,
+                             "p50": summarize([l[0] for l in lat]), "p95": summarize([l[1] for l in lat]),
+                             "p99": summarize([l[2] for l in lat])}
+
+    if args.big:
+        big_csv, _ = generate(10000000)
+        reset_table()
+        _, _, pss, rss = Run(big_csv).ingest(10000000)
+        results["housingsup_peak_pss_mib"]["10000000"] = pss / 1024
+        results["housingsup_peak_rss_mib"]["10000000"] = rss / 1024
+
+    if not args.no_scaling:
+        scaling = {}
+        for partitions in (1, 4):
+            for writers in (1, 2, 4):
+                def one():
+                    reset_table()
+                    elapsed, _, _, _ = Run(csv_path, writers=writers, partitions=partitions).ingest(rows)
+                    return rows / elapsed
+                scaling[f"writers={writers},partitions={partitions}"] = measure(
+                    f"writers={writers} partitions={partitions}", one, args.repeats)
+        results["scaling_rows_s"] = scaling
+
+    report(results)
+
+
+def fmt(s):
+    return f"{s['median']:>12,.0f}  ({s['min']:,.0f}..{s['max']:,.0f})"
+
+
+def report(r):
+    ceiling_rate = r["copy_ceiling_rows_s"]["median"]
+    ratio = r["housingsup_rows_s"]["median"] / ceiling_rate
+    lines = [
+        f"{'measurement':<44} {'median':>12}  (min..max)",
+        f"{'COPY ceiling (psql \\\\copy), rows/s':<44} {fmt(r['copy_ceiling_rows_s'])}",
+        f"{'housingsup end to end, rows/s':<44} {fmt(r['housingsup_rows_s'])}   {ratio:.0%} of ceiling",
+        f"{'housingsup steady state (10%..90%), rows/s':<44} {fmt(r['housingsup_steady_rows_s'])}",
+        f"{'kcat | jq | psql \\\\copy from the topic, rows/s':<44} {fmt(r['kcat_psql_rows_s'])}",
+        f"{'Spark Structured Streaming peer':<44} {'not run':>12}  ({r['peers_not_run']['spark']})",
+        f"{'Kafka Connect JDBC sink peer':<44} {'not run':>12}  ({r['peers_not_run']['kafka_connect_jdbc']})",
+    ]
+    lat = r["latency_ms"]
+    for p in ("p50", "p95", "p99"):
+        lines.append(f"{'latency ' + p + ' at ' + format(lat['offered_rows_s'], ',') + ' rows/s, ms':<44} "
+                     f"{lat[p]['median']:>12.1f}  ({lat[p]['min']:.1f}..{lat[p]['max']:.1f})")
+    for size, pss in r["housingsup_peak_pss_mib"].items():
+        lines.append(f"{'peak memory, all processes, ' + format(int(size), ',') + ' rows, MiB':<44} "
+                     f"{pss:>12.1f}  (Pss; Rss {r['housingsup_peak_rss_mib'][size]:.1f})")
+    for k, v in r.get("scaling_rows_s", {}).items():
+        lines.append(f"{'scaling ' + k + ', rows/s':<44} {fmt(v)}")
+    print("\n".join(lines))
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, "results.json"), "w") as f:
+        json.dump(r, f, indent=1)
+    with open(os.path.join(RESULTS, "results.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["measurement", "median", "min", "max"])
+        for key in ("copy_ceiling_rows_s", "housingsup_rows_s", "housingsup_steady_rows_s", "kcat_psql_rows_s"):
+            s = r[key]
+            w.writerow([key, s["median"], s["min"], s["max"]])
+        for p in ("p50", "p95", "p99"):
+            w.writerow([f"latency_{p}_ms", lat[p]["median"], lat[p]["min"], lat[p]["max"]])
+        for size, pss in r["housingsup_peak_pss_mib"].items():
+            w.writerow([f"peak_pss_mib_{size}", pss, pss, pss])
+        for k, v in r.get("scaling_rows_s", {}).items():
+            w.writerow([f"scaling_{k}", v["median"], v["min"], v["max"]])
+
+
+if __name__ == "__main__":
+    main()
