@@ -23,7 +23,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 TEST_SUPPORT := tests/harness.c
 HEADERS  := $(wildcard */*.h)
 
-.PHONY: all setup demo test fuzz clean release asan
+.PHONY: all setup demo test fuzz bench clean release asan
 .SECONDARY:
 all: build/release/housingsup
 
@@ -68,6 +68,12 @@ demo: setup
 test: setup
 	@$(MAKE) --no-print-directory -s release asan fuzzers
 	@tests/run.sh
+
+# make bench [BENCH_ARGS="--rows 1000000 --big --repeats 3"]: see bench/README.md
+bench: setup
+	@$(MAKE) --no-print-directory -s release
+	@scripts/stack.sh start >/dev/null
+	@. "$${HS_STACK_DIR:-.stack}/env" && python3 bench/bench.py $(BENCH_ARGS); rc=$$?; scripts/stack.sh stop >/dev/null; exit $$rc
 
 clean:
 	rm -rf build

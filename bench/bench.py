@@ -189,7 +189,9 @@ def main():
     ap.add_argument("--latency-rate", type=int, default=10000)
     ap.add_argument("--latency-seconds", type=int, default=30)
     ap.add_argument("--smoke", action="store_true", help="1,000 rows, one run of each, for make test")
+    ap.add_argument("--results", default=RESULTS, help="where results.json and results.csv go")
     args = ap.parse_args()
+    results_dir = args.results
     if args.smoke:
         args.rows, args.repeats, args.no_scaling = 1000, 1, True
         args.latency_rate, args.latency_seconds = 1000, 1
@@ -252,14 +254,14 @@ def main():
                     f"writers={writers} partitions={partitions}", one, args.repeats)
         results["scaling_rows_s"] = scaling
 
-    report(results)
+    report(results, results_dir)
 
 
 def fmt(s):
     return f"{s['median']:>12,.0f}  ({s['min']:,.0f}..{s['max']:,.0f})"
 
 
-def report(r):
+def report(r, results_dir):
     ceiling_rate = r["copy_ceiling_rows_s"]["median"]
     ratio = r["housingsup_rows_s"]["median"] / ceiling_rate
     lines = [
@@ -281,10 +283,10 @@ def report(r):
     for k, v in r.get("scaling_rows_s", {}).items():
         lines.append(f"{'scaling ' + k + ', rows/s':<44} {fmt(v)}")
     print("\n".join(lines))
-    os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "results.json"), "w") as f:
+    os.makedirs(results_dir, exist_ok=True)
+    with open(os.path.join(results_dir, "results.json"), "w") as f:
         json.dump(r, f, indent=1)
-    with open(os.path.join(RESULTS, "results.csv"), "w", newline="") as f:
+    with open(os.path.join(results_dir, "results.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["measurement", "median", "min", "max"])
         for key in ("copy_ceiling_rows_s", "housingsup_rows_s", "housingsup_steady_rows_s", "kcat_psql_rows_s"):

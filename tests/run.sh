@@ -52,6 +52,7 @@ if scripts/stack.sh start; then
     for t in $INTEGRATION_TESTS; do
         run_binary "build/asan/tests/$t"
     done
+    run_binary bench/smoke.sh
     [ "${HS_KEEP_STACK:-0}" = 1 ] || scripts/stack.sh stop >/dev/null
 else
     echo "== the Kafka/PostgreSQL stack did not start: integration tests not run"

@@ -149,8 +149,9 @@ static void bad_objects_become_dead_letters(void **state)
                       "{\"_line\":6,\"CRIM\":1,\"ZN\":1,\"INDUS\":1,\"CHAS\":0.5,\"NOX\":1,\"RM\":1,\"AGE\":1,"
                       "\"DIS\":1,\"RAD\":1,\"TAX\":1,\"PTRATIO\":1,\"B\":1,\"LSTAT\":1,\"MEDV\":1},"
                       "7,"
-                      "{\"_line\":8,\"CRIM\":true}]";
-    assert_int_equal(decode(msg, err), 4);
+                      "{\"_line\":8,\"CRIM\":true},"
+                      "{\"_line\":9e28}]";
+    assert_int_equal(decode(msg, err), 5);
     assert_int_equal(got.items[0].kind, HS_ITEM_DEAD);
     assert_string_equal(got.items[0].u.dead.reason, "ZN is missing");
     assert_int_equal(got.items[0].line, 5);
@@ -159,6 +160,7 @@ static void bad_objects_become_dead_letters(void **state)
     assert_string_equal(got.items[2].u.dead.reason, "array element is not an object");
     assert_int_equal(got.items[2].line, 3);
     assert_string_equal(got.items[3].u.dead.reason, "CRIM is not a number");
+    assert_string_equal(got.items[4].u.dead.reason, "_line is not an integer in [0, 2^53)"); /* found by fuzz_json */
 }
 
 static void bad_messages_are_reported(void **state)

@@ -169,8 +169,9 @@ static int read_field(const char *msg, const jsmntok_t *key, const jsmntok_t *va
     }
     int is_line = token_is(msg, key, "_line"), is_ts = token_is(msg, key, "_ts");
     if (is_line || is_ts) {
-        if (token_number(msg, val, &v) != 0 || v < 0 || v != floor(v)) {
-            snprintf(why, whylen, "%s is not a non-negative integer", is_line ? "_line" : "_ts");
+        /* 2^53: every integer below is exact in a double, and fits a long long */
+        if (token_number(msg, val, &v) != 0 || v < 0 || v != floor(v) || v >= 9007199254740992.0) {
+            snprintf(why, whylen, "%s is not an integer in [0, 2^53)", is_line ? "_line" : "_ts");
             return -1;
         }
         *(is_line ? &f->line : &f->ts) = (long long)v;
