@@ -37,7 +37,6 @@ def psql(sql, stdin=None):
 
 def reset_table():
     psql("TRUNCATE housing, housing_dead_letter")
-    psql("CHECKPOINT")
 
 
 def generate(rows):
@@ -261,15 +260,19 @@ def fmt(s):
     return f"{s['median']:>12,.0f}  ({s['min']:,.0f}..{s['max']:,.0f})"
 
 
+COPY_LABEL = "COPY ceiling (psql \\copy), rows/s"
+KCAT_LABEL = "kcat | jq | psql \\copy from the topic, rows/s"
+
+
 def report(r, results_dir):
     ceiling_rate = r["copy_ceiling_rows_s"]["median"]
     ratio = r["housingsup_rows_s"]["median"] / ceiling_rate
     lines = [
         f"{'measurement':<44} {'median':>12}  (min..max)",
-        f"{'COPY ceiling (psql \\\\copy), rows/s':<44} {fmt(r['copy_ceiling_rows_s'])}",
+        f"{COPY_LABEL:<44} {fmt(r['copy_ceiling_rows_s'])}",
         f"{'housingsup end to end, rows/s':<44} {fmt(r['housingsup_rows_s'])}   {ratio:.0%} of ceiling",
         f"{'housingsup steady state (10%..90%), rows/s':<44} {fmt(r['housingsup_steady_rows_s'])}",
-        f"{'kcat | jq | psql \\\\copy from the topic, rows/s':<44} {fmt(r['kcat_psql_rows_s'])}",
+        f"{KCAT_LABEL:<44} {fmt(r['kcat_psql_rows_s'])}",
         f"{'Spark Structured Streaming peer':<44} {'not run':>12}  ({r['peers_not_run']['spark']})",
         f"{'Kafka Connect JDBC sink peer':<44} {'not run':>12}  ({r['peers_not_run']['kafka_connect_jdbc']})",
     ]
