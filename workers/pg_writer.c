@@ -1,6 +1,6 @@
 /*
  * pg_writer.c - a PostgreSQL writer: takes records from its ring and writes
- * them with COPY, one transaction per batch, dead letters in the same
+ * them with binary COPY, one transaction per batch, dead letters in the same
  * transaction.
  *
  * Exactly once: ring slots are released only after COMMIT succeeds, so a
@@ -21,11 +21,11 @@
 #include "../supervisor/log.h"
 #include "buf.h"
 #include "pg_conn.h"
+#include "pg_copy.h"
 #include "record.h"
 #include "worker.h"
 
-#define COLUMNS "crim, zn, indus, chas, nox, rm, age, dis, rad, tax, ptratio, b, lstat, medv, " \
-                "src_file, src_line, read_us"
+#define COLUMNS HS_COPY_COLUMNS
 #define SQLSTATE_UNIQUE_VIOLATION "23505"
 #define BACKOFF_MAX_MS 5000
 
@@ -39,37 +39,6 @@ struct writer {
 };
 
 enum outcome { WROTE, DUPLICATE, FAILED };
-
-/* Appends text escaped for COPY's text format. */
-static void put_copy_text(struct hs_buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n && s[i]; i++) {
-        const char *esc = s[i] == '\\' ? "\\\\" : s[i] == '\t' ? "\\t"
-                        : s[i] == '\n' ? "\\n" : s[i] == '\r' ? "\\r" : NULL;
-        if (esc)
-            hs_buf_puts(b, esc);
-        else
-            hs_buf_append(b, &s[i], 1);
-    }
-}
-
-static void put_row(struct hs_buf *b, const struct hs_item *it)
-{
-    for (int c = 0; c < HS_NCOLS; c++) {
-        if (hs_column_is_integer(c))
-            hs_buf_printf(b, "%d\t", (int)it->u.values[c]);
-        else {
-            hs_buf_double(b, it->u.values[c]);
-            hs_buf_append(b, "\t", 1);
-        }
-    }
-    put_copy_text(b, it->src, strnlen(it->src, HS_SRC_MAX));
-    hs_buf_printf(b, "\t%llu\t", (unsigned long long)it->line);
-    if (it->read_us > 0)
-        hs_buf_printf(b, "%lld\n", (long long)it->read_us);
-    else
-        hs_buf_puts(b, "\\N\n");
-}
 
 static bool ok_result(PGconn *conn, PGresult *res, ExecStatusType want, const char *what,
                       enum outcome *why)
@@ -99,14 +68,19 @@ static bool exec(struct writer *wr, const char *sql, enum outcome *why)
 static bool copy_rows(struct writer *wr, const char *table, uint32_t n, enum outcome *why)
 {
     char sql[256];
-    snprintf(sql, sizeof sql, "COPY %s (" COLUMNS ") FROM STDIN", table);
+    snprintf(sql, sizeof sql, "COPY %s (" COLUMNS ") FROM STDIN WITH (FORMAT binary)", table);
     hs_buf_reset(&wr->copy);
+    hs_copy_begin(&wr->copy);
+    uint32_t rows = 0;
     for (uint32_t i = 0; i < n; i++) {
         const struct hs_item *it = hs_ring_item(wr->ring, i);
-        if (it->kind == HS_ITEM_ROW)
-            put_row(&wr->copy, it);
+        if (it->kind == HS_ITEM_ROW) {
+            hs_copy_row(&wr->copy, it);
+            rows++;
+        }
     }
-    if (wr->copy.len == 0)
+    hs_copy_end(&wr->copy);
+    if (rows == 0)
         return true;
     if (hs_buf_failed(&wr->copy)) {
         hs_error("out of memory building COPY data for %u records", n);
@@ -128,23 +102,6 @@ static bool copy_rows(struct writer *wr, const char *table, uint32_t n, enum out
     return ok;
 }
 
-/* Dead-letter text must be valid UTF-8 without NULs to be stored as TEXT. */
-static void sanitize(char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool valid = len > 0 && i + len <= n && c != 0;
-        for (size_t k = 1; valid && k < len; k++)
-            valid = ((unsigned char)s[i + k] >> 6) == 2;
-        if (!valid) {
-            s[i++] = '?';
-            continue;
-        }
-        i += len;
-    }
-}
-
 static bool insert_dead_letters(struct writer *wr, uint32_t n, enum outcome *why)
 {
     for (uint32_t i = 0; i < n; i++) {
@@ -159,9 +116,9 @@ static bool insert_dead_letters(struct writer *wr, uint32_t n, enum outcome *why
         snprintf(reason, sizeof reason, "%s", it->u.dead.reason);
         memcpy(raw, it->u.dead.raw, it->u.dead.raw_len);
         raw[it->u.dead.raw_len] = '\0';
-        sanitize(source, strlen(source));
-        sanitize(reason, strlen(reason));
-        sanitize(raw, it->u.dead.raw_len);
+        hs_utf8_sanitize(source, strlen(source));
+        hs_utf8_sanitize(reason, strlen(reason));
+        hs_utf8_sanitize(raw, it->u.dead.raw_len);
         const char *params[3] = {source, reason, raw};
         PGresult *res = PQexecParams(wr->conn,
             "INSERT INTO housing_dead_letter (source, reason, raw) VALUES ($1, $2, $3) "
