@@ -53,6 +53,8 @@ if scripts/stack.sh start; then
         run_binary "build/asan/tests/$t"
     done
     run_binary bench/smoke.sh
+    # a failed test may leave its housingsup running: end them all
+    pkill -9 -f "housingsup start -c $PWD/build/" 2>/dev/null || true
     [ "${HS_KEEP_STACK:-0}" = 1 ] || scripts/stack.sh stop >/dev/null
 else
     echo "== the Kafka/PostgreSQL stack did not start: integration tests not run"
