@@ -181,6 +181,25 @@ static void bad_messages_are_reported(void **state)
     }
 }
 
+static void numbers_are_shortest_and_exact(void **state)
+{
+    (void)state;
+    struct { double v; const char *text; } cases[] = {
+        {0.5, "0.5"}, {-0.5, "-0.5"}, {0.00632, "0.00632"}, {296, "296"}, {-0.0, "-0"}, {0, "0"},
+        {396.9, "396.9"}, {123456.789, "123456.789"}, {0.1 + 0.2, "0.30000000000000004"},
+        {1e-300, "1e-300"}, {1e20, "1e+20"}, {-7, "-7"}, {0.12345678, "0.12345678"},
+        {999999.99999999, "999999.99999999"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct hs_buf b = {0};
+        hs_buf_double(&b, cases[i].v);
+        assert_string_equal(b.data, cases[i].text);
+        double back = strtod(b.data, NULL);
+        assert_memory_equal(&back, &cases[i].v, sizeof back);
+        hs_buf_free(&b);
+    }
+}
+
 static void deep_nesting_and_keys_without_values(void **state)
 {
     (void)state;
@@ -215,6 +234,7 @@ int main(void)
         cmocka_unit_test(foreign_producer_lowercase_and_string_numbers),
         cmocka_unit_test(bad_objects_become_dead_letters),
         cmocka_unit_test(bad_messages_are_reported),
+        cmocka_unit_test(numbers_are_shortest_and_exact),
         cmocka_unit_test(deep_nesting_and_keys_without_values),
     };
     return cmocka_run_group_tests_name("json", tests, NULL, NULL);

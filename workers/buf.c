@@ -3,6 +3,7 @@
  */
 #include "buf.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,8 +74,43 @@ void hs_buf_printf(struct hs_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* Appends the decimal r / 10^k (|r| < 10^15, 0 <= k <= 8) without printf. */
+static void put_scaled(struct hs_buf *b, long long r, int k)
+{
+    char text[32], *end = text + sizeof text, *p = end;
+    bool negative = r < 0;
+    unsigned long long u = negative ? (unsigned long long)-r : (unsigned long long)r;
+    for (int digits = 0; digits < k || u > 0 || digits == k; digits++) {
+        if (digits == k && k > 0)
+            *--p = '.';
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+        if (digits >= k && u == 0)
+            break;
+    }
+    if (negative)
+        *--p = '-';
+    hs_buf_append(b, p, (size_t)(end - p));
+}
+
 void hs_buf_double(struct hs_buf *b, double v)
 {
+    /* Fast path for the common case, a value with few decimals: if r / 10^k
+     * equals v, the decimal text of r / 10^k reads back as exactly v (the
+     * division of two exact integers is correctly rounded, as strtod is), and
+     * trying k upwards finds the shortest such text. */
+    static const double p10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+    if (v == 0) {
+        hs_buf_append(b, signbit(v) ? "-0" : "0", signbit(v) ? 2 : 1);
+        return;
+    }
+    for (int k = 0; k <= 8 && fabs(v) < 1e6; k++) {
+        double r = nearbyint(v * p10[k]);
+        if (r / p10[k] == v) {
+            put_scaled(b, (long long)r, k);
+            return;
+        }
+    }
     char text[32];
     /* 15 significant digits read back exactly for most decimal input (the
      * CSV's own text); fall back to 17, which always does. */

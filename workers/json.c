@@ -40,8 +40,12 @@ static void put_string(struct hs_buf *out, const char *s, size_t n)
 
 static void put_row(struct hs_buf *out, const struct hs_item *it)
 {
+    static const char *const keys[HS_NCOLS] = {
+        ",\"CRIM\":", ",\"ZN\":", ",\"INDUS\":", ",\"CHAS\":", ",\"NOX\":", ",\"RM\":",
+        ",\"AGE\":", ",\"DIS\":", ",\"RAD\":", ",\"TAX\":", ",\"PTRATIO\":", ",\"B\":",
+        ",\"LSTAT\":", ",\"MEDV\":"};
     for (int c = 0; c < HS_NCOLS; c++) {
-        hs_buf_printf(out, ",\"%s\":", hs_column_names[c]);
+        hs_buf_puts(out, keys[c]);
         hs_buf_double(out, it->u.values[c]);
     }
 }
