@@ -144,7 +144,10 @@ static int create_consumer(struct kreader *k)
         hs_kafka_set(conf, "auto.offset.reset", "earliest") ||
         hs_kafka_set(conf, "allow.auto.create.topics", "false") ||
         hs_kafka_set(conf, "topic.metadata.refresh.interval.ms", "2000") ||
-        hs_kafka_set(conf, "fetch.wait.max.ms", "10")) {
+        hs_kafka_set(conf, "fetch.wait.max.ms", "10") ||
+        /* prefetch at most 4 MiB per partition (default 64 MiB): memory must
+         * not grow with a backlog; the rings already keep the writers busy */
+        hs_kafka_set(conf, "queued.max.messages.kbytes", "4096")) {
         rd_kafka_conf_destroy(conf);
         return -1;
     }

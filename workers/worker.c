@@ -10,6 +10,15 @@
 
 bool hs_worker_orphaned(struct hs_worker *w)
 {
+    /* Called per record on hot paths: look at the pipe at most every 20 ms
+     * (the coarse clock is read without a system call). */
+    static int64_t next_check_ms;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    if (now_ms < next_check_ms)
+        return false;
+    next_check_ms = now_ms + 20;
     hs_log_set_level((enum hs_log_level)atomic_load_explicit(&w->seg->control->log_level,
                                                              memory_order_relaxed));
     struct pollfd pfd = {.fd = w->parent_fd, .events = POLLIN};
