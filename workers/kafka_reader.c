@@ -159,6 +159,8 @@ static int create_consumer(struct kreader *k)
         return -1;
     }
     rd_kafka_poll_set_consumer(k->rk);
+    if (hs_kafka_ensure_topic(k->rk, cfg) != 0)
+        return -1;
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t err = rd_kafka_subscribe(k->rk, topics);

@@ -62,40 +62,6 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     p->inflight[(p->first + pos) % p->inflight_cap].delivered = true;
 }
 
-static int ensure_topic(struct publisher *p)
-{
-    const struct hs_config *cfg = p->w->cfg;
-    char why[512];
-    rd_kafka_NewTopic_t *topic = rd_kafka_NewTopic_new(cfg->topic, cfg->partitions,
-                                                       cfg->replication_factor, why, sizeof why);
-    if (topic == NULL) {
-        hs_error("kafka: topic %s: %s", cfg->topic, why);
-        return -1;
-    }
-    rd_kafka_queue_t *q = rd_kafka_queue_new(p->rk);
-    rd_kafka_CreateTopics(p->rk, &topic, 1, NULL, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
-    int rc = -1;
-    const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
-    size_t n = 0;
-    const rd_kafka_topic_result_t **results = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
-    if (ev == NULL || rd_kafka_event_error(ev)) {
-        hs_error("kafka: cannot create topic %s at %s: %s", cfg->topic, cfg->bootstrap_servers,
-                 ev ? rd_kafka_event_error_string(ev) : "timed out");
-    } else if (n == 1 && rd_kafka_topic_result_error(results[0]) &&
-               rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        hs_error("kafka: cannot create topic %s: %s", cfg->topic,
-                 rd_kafka_topic_result_error_string(results[0]));
-    } else {
-        rc = 0;
-    }
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(topic);
-    return rc;
-}
-
 static int create_producer(struct publisher *p)
 {
     char size[32], why[512];
@@ -245,7 +211,7 @@ int hs_publisher_main(struct hs_worker *w)
     init_checkpoint(&p);
     if (p.inflight == NULL || p.items == NULL)
         hs_error("out of memory for %u in-flight batches", p.inflight_cap);
-    else if (create_producer(&p) == 0 && ensure_topic(&p) == 0) {
+    else if (create_producer(&p) == 0 && hs_kafka_ensure_topic(p.rk, w->cfg) == 0) {
         hs_info("publishing to topic %s at %s", w->cfg->topic, w->cfg->bootstrap_servers);
         rc = publish_loop(&p);
     }
