@@ -1,7 +1,8 @@
 /*
  * test_chaos.c - nothing lost, nothing doubled, whatever crashes.
  *
- * 200,000 generated rows (every 997th line bad) go through housingsup while
+ * 200,000 generated rows (every 997th line bad), offered at 10,000 rows/s,
+ * go through housingsup while
  * a random child is killed with SIGKILL every 1-2 s for the whole run, the
  * Kafka broker is restarted once and PostgreSQL once. At the end: exactly
  * the good rows, no duplicate source key, every column's sum equal to the
@@ -65,7 +66,8 @@ static void everything_crashes_and_every_record_lands_once(void **state)
     csv_figures(path, &want);
     long bad = ROWS / BAD_EVERY;
     assert_int_equal(want.rows, ROWS - bad);
-    run_init(&r, "chaos", path, "writer_batch = 1000\nstop_timeout = 120");
+    /* offered at 10,000 rows/s, so the run lasts about 20 s however fast the machine */
+    run_init(&r, "chaos", path, "writer_batch = 1000\nstop_timeout = 120\nrate_limit = 10000");
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
 
     time_t start = time(NULL);
@@ -83,7 +85,7 @@ static void everything_crashes_and_every_record_lands_once(void **state)
     }
     print_message("# %d children killed, broker restarted %d, database restarted %d, %ld s\n",
                   kills, kafka_restarted, pg_restarted, (long)(time(NULL) - start));
-    assert_true(kills >= 3);
+    assert_true(kills >= 5);
     assert_true(kafka_restarted && pg_restarted);
     int rc = run_housingsup(&r, "stop", out, sizeof out);
     if (rc != 0)
