@@ -173,6 +173,29 @@ def kcat_peer(topic, rows):
     return rows / elapsed
 
 
+def spark_venv():
+    """A virtualenv with pyspark and psycopg2 from PyPI, made once beside the servers."""
+    venv = os.path.join(os.environ.get("HS_STACK_DIR", os.path.join(ROOT, ".stack")), "spark-venv")
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(os.path.join(venv, ".complete")):
+        subprocess.run([sys.executable, "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", "pyspark==3.5.3", "psycopg2-binary"],
+                       check=True)
+        open(os.path.join(venv, ".complete"), "w").close()
+    return python
+
+
+def spark_peer(topic, rows):
+    """The seed's design: Spark Structured Streaming, foreachBatch through psycopg2."""
+    reset_table()
+    out = subprocess.run([spark_venv(), os.path.join(ROOT, "bench", "peers", "spark_peer.py"), topic,
+                          str(rows)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError("the Spark peer failed:\n" + out.stderr[-3000:])
+    assert int(psql("SELECT COUNT(*) FROM housing")) == rows
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def latency(csv_path, rows, rate, warmup_rows):
     """Percentiles of commit time minus read time (track_commit_timestamp), over the rows
     read after the warm-up: the first seconds include joining the consumer group."""
@@ -203,6 +226,7 @@ def main():
     ap.add_argument("--big", action="store_true", help="also measure memory at 10,000,000 rows")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-scaling", action="store_true")
+    ap.add_argument("--no-spark", action="store_true", help="skip the Spark peer (a 300 MB download)")
     ap.add_argument("--latency-rate", type=int, default=10000)
     ap.add_argument("--latency-seconds", type=int, default=30)
     ap.add_argument("--latency-warmup", type=int, default=5, help="seconds of load before measuring")
@@ -211,7 +235,7 @@ def main():
     args = ap.parse_args()
     results_dir = args.results
     if args.smoke:
-        args.rows, args.repeats, args.no_scaling = 1000, 1, True
+        args.rows, args.repeats, args.no_scaling, args.no_spark = 1000, 1, True, True
         args.latency_rate, args.latency_seconds, args.latency_warmup = 1000, 1, 3
 
     rows = args.rows
@@ -240,11 +264,12 @@ def main():
 
     results["kcat_psql_rows_s"] = measure("kcat | jq | psql \\copy", lambda: kcat_peer(topics[0], rows),
                                           args.repeats)
-    results["spark_rows_s"] = None
-    results["kafka_connect_jdbc_rows_s"] = None
-    results["peers_not_run"] = {
-        "spark": "not built yet: see bench/README.md",
-        "kafka_connect_jdbc": "not built yet: see bench/README.md"}
+    results["peers_not_run"] = {"kafka_connect_jdbc": "not built yet: see bench/README.md"}
+    if args.no_spark:
+        results["peers_not_run"]["spark"] = "skipped (--no-spark)"
+    else:
+        results["spark_rows_s"] = measure("Spark Structured Streaming", lambda: spark_peer(topics[0], rows),
+                                          args.repeats)
 
     warmup_rows = args.latency_rate * args.latency_warmup
     lat_rows = args.latency_rate * args.latency_seconds + warmup_rows
@@ -297,7 +322,10 @@ def report(r, results_dir):
         f"{'housingsup end to end, rows/s':<44} {fmt(r['housingsup_rows_s'])}   {ratio:.0%} of ceiling",
         f"{'housingsup steady state (10%..90%), rows/s':<44} {fmt(r['housingsup_steady_rows_s'])}",
         f"{KCAT_LABEL:<44} {fmt(r['kcat_psql_rows_s'])}",
-        f"{'Spark Structured Streaming peer':<44} {'not run':>12}  ({r['peers_not_run']['spark']})",
+        (f"{'Spark Structured Streaming peer, rows/s':<44} {fmt(r['spark_rows_s'])}   "
+         f"housingsup is {r['housingsup_rows_s']['median'] / r['spark_rows_s']['median']:.1f}x"
+         if "spark_rows_s" in r else
+         f"{'Spark Structured Streaming peer':<44} {'not run':>12}  ({r['peers_not_run']['spark']})"),
         f"{'Kafka Connect JDBC sink peer':<44} {'not run':>12}  ({r['peers_not_run']['kafka_connect_jdbc']})",
     ]
     lat = r["latency_ms"]
@@ -316,7 +344,10 @@ def report(r, results_dir):
     with open(os.path.join(results_dir, "results.csv"), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["measurement", "median", "min", "max"])
-        for key in ("copy_ceiling_rows_s", "housingsup_rows_s", "housingsup_steady_rows_s", "kcat_psql_rows_s"):
+        for key in ("copy_ceiling_rows_s", "housingsup_rows_s", "housingsup_steady_rows_s", "kcat_psql_rows_s",
+                    "spark_rows_s"):
+            if key not in r:
+                continue
             s = r[key]
             w.writerow([key, s["median"], s["min"], s["max"]])
         for p in ("p50", "p95", "p99"):
