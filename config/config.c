@@ -9,8 +9,10 @@
 
 #include <confuse.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "../supervisor/log.h"
@@ -33,9 +35,18 @@ static cfg_t *config_schema(void)
         CFG_INT("replication_factor", 1, CFGF_NONE),
         CFG_STR("group_id", "housingsup", CFGF_NONE),
         CFG_INT("max_message_bytes", 1000000, CFGF_NONE),
+        CFG_STR("security_protocol", "plaintext", CFGF_NONE),
+        CFG_STR("sasl_mechanism", "", CFGF_NONE),
+        CFG_STR("sasl_username", "", CFGF_NONE),
+        CFG_STR("sasl_password", "", CFGF_NONE),
+        CFG_STR("ssl_ca_location", "", CFGF_NONE),
+        CFG_STR("ssl_certificate_location", "", CFGF_NONE),
+        CFG_STR("ssl_key_location", "", CFGF_NONE),
+        CFG_STR("ssl_key_password", "", CFGF_NONE),
         CFG_END()};
     static cfg_opt_t postgres_opts[] = {
         CFG_STR("conninfo", "", CFGF_NONE),
+        CFG_STR("sslmode", "", CFGF_NONE),
         CFG_END()};
     static cfg_opt_t opts[] = {
         CFG_STR("csv_path", "data/housing.csv", CFGF_NONE),
@@ -47,6 +58,8 @@ static cfg_t *config_schema(void)
         CFG_INT("writer_batch", 5000, CFGF_NONE),
         CFG_INT("stop_timeout", 60, CFGF_NONE),
         CFG_INT("rate_limit", 0, CFGF_NONE),
+        CFG_STR("metrics_address", "127.0.0.1", CFGF_NONE),
+        CFG_INT("metrics_port", 0, CFGF_NONE),
         CFG_SEC("kafka", kafka_opts, CFGF_NONE),
         CFG_SEC("postgres", postgres_opts, CFGF_NONE),
         CFG_END()};
@@ -101,7 +114,10 @@ static int read_top_level(cfg_t *c, struct hs_config *cfg, char *err, size_t err
         read_int(c, "ring_slots", 64, 1 << 20, &cfg->ring_slots, f, err, errlen) ||
         read_int(c, "writer_batch", 1, 1000000, &cfg->writer_batch, f, err, errlen) ||
         read_int(c, "stop_timeout", 1, 3600, &cfg->stop_timeout, f, err, errlen) ||
-        read_int(c, "rate_limit", 0, 100000000, &cfg->rate_limit, f, err, errlen))
+        read_int(c, "rate_limit", 0, 100000000, &cfg->rate_limit, f, err, errlen) ||
+        read_int(c, "metrics_port", 0, 65535, &cfg->metrics_port, f, err, errlen) ||
+        copy_string(cfg->metrics_address, sizeof cfg->metrics_address,
+                    cfg_getstr(c, "metrics_address"), "metrics_address", f, err, errlen))
         return -1;
     if ((cfg->ring_slots & (cfg->ring_slots - 1)) != 0) {
         snprintf(err, errlen, "%s: ring_slots = %d is not a power of two", f, cfg->ring_slots);
@@ -111,6 +127,50 @@ static int read_top_level(cfg_t *c, struct hs_config *cfg, char *err, size_t err
     if (cfg->log_level < 0) {
         snprintf(err, errlen, "%s: log_level = \"%s\" is not one of error, warn, info, debug",
                  f, cfg_getstr(c, "log_level"));
+        return -1;
+    }
+    return 0;
+}
+
+static bool one_of(const char *value, const char *const *allowed)
+{
+    for (; *allowed != NULL; allowed++)
+        if (strcasecmp(value, *allowed) == 0)
+            return true;
+    return false;
+}
+
+/* The librdkafka security settings, passed through as they are. */
+static int read_kafka_security(cfg_t *k, struct hs_config *cfg, char *err, size_t errlen)
+{
+    static const char *const protocols[] = {"plaintext", "ssl", "sasl_plaintext", "sasl_ssl", NULL};
+    static const char *const mechanisms[] = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", NULL};
+    struct hs_kafka_security *sec = &cfg->kafka_security;
+    const struct { const char *key; char *dst; size_t cap; } fields[] = {
+        {"security_protocol", sec->protocol, sizeof sec->protocol},
+        {"sasl_mechanism", sec->sasl_mechanism, sizeof sec->sasl_mechanism},
+        {"sasl_username", sec->sasl_username, sizeof sec->sasl_username},
+        {"sasl_password", sec->sasl_password, sizeof sec->sasl_password},
+        {"ssl_ca_location", sec->ssl_ca_location, sizeof sec->ssl_ca_location},
+        {"ssl_certificate_location", sec->ssl_certificate_location,
+         sizeof sec->ssl_certificate_location},
+        {"ssl_key_location", sec->ssl_key_location, sizeof sec->ssl_key_location},
+        {"ssl_key_password", sec->ssl_key_password, sizeof sec->ssl_key_password},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (copy_string(fields[i].dst, fields[i].cap, cfg_getstr(k, fields[i].key), fields[i].key,
+                        cfg->path, err, errlen))
+            return -1;
+    if (!one_of(sec->protocol, protocols)) {
+        snprintf(err, errlen, "%s: kafka.security_protocol = \"%s\" is not one of plaintext, ssl, "
+                 "sasl_plaintext, sasl_ssl", cfg->path, sec->protocol);
+        return -1;
+    }
+    bool sasl = strncasecmp(sec->protocol, "sasl_", 5) == 0;
+    if (sasl && !one_of(sec->sasl_mechanism, mechanisms)) {
+        snprintf(err, errlen, "%s: kafka.security_protocol = %s needs kafka.sasl_mechanism = "
+                 "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (got \"%s\")", cfg->path, sec->protocol,
+                 sec->sasl_mechanism);
         return -1;
     }
     return 0;
@@ -128,10 +188,28 @@ static int read_kafka(cfg_t *k, struct hs_config *cfg, char *err, size_t errlen)
         read_int(k, "partitions", 1, 10000, &cfg->partitions, f, err, errlen) ||
         read_int(k, "replication_factor", 1, 100, &cfg->replication_factor, f, err, errlen) ||
         read_int(k, "max_message_bytes", 1024, 100000000, &cfg->max_message_bytes, f, err,
-                 errlen))
+                 errlen) ||
+        read_kafka_security(k, cfg, err, errlen))
         return -1;
     if (cfg->topic[0] == '\0' || cfg->bootstrap_servers[0] == '\0') {
         snprintf(err, errlen, "%s: kafka.topic and kafka.bootstrap_servers must not be empty", f);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_postgres(cfg_t *p, struct hs_config *cfg, char *err, size_t errlen)
+{
+    static const char *const modes[] = {"", "disable", "allow", "prefer", "require",
+                                        "verify-ca", "verify-full", NULL};
+    if (copy_string(cfg->pg_conninfo, sizeof cfg->pg_conninfo, cfg_getstr(p, "conninfo"),
+                    "postgres.conninfo", cfg->path, err, errlen) ||
+        copy_string(cfg->pg_sslmode, sizeof cfg->pg_sslmode, cfg_getstr(p, "sslmode"),
+                    "postgres.sslmode", cfg->path, err, errlen))
+        return -1;
+    if (!one_of(cfg->pg_sslmode, modes)) {
+        snprintf(err, errlen, "%s: postgres.sslmode = \"%s\" is not one of disable, allow, prefer, "
+                 "require, verify-ca, verify-full", cfg->path, cfg->pg_sslmode);
         return -1;
     }
     return 0;
@@ -160,10 +238,75 @@ int hs_config_load(const char *path, struct hs_config *cfg, char *err, size_t er
         snprintf(err, errlen, "config file %s: %s", path, reason[0] ? reason : "cannot be read");
     else if (read_top_level(c, cfg, err, errlen) == 0 &&
              read_kafka(cfg_getsec(c, "kafka"), cfg, err, errlen) == 0 &&
-             copy_string(cfg->pg_conninfo, sizeof cfg->pg_conninfo,
-                         cfg_getstr(cfg_getsec(c, "postgres"), "conninfo"), "postgres.conninfo",
-                         path, err, errlen) == 0)
+             read_postgres(cfg_getsec(c, "postgres"), cfg, err, errlen) == 0)
         rc = 0;
     cfg_free(c);
     return rc;
+}
+
+/* ---- housingsup config: every key of the schema, secrets masked ---- */
+
+static bool secret_key(const char *name)
+{
+    return strcmp(name, "sasl_password") == 0 || strcmp(name, "ssl_key_password") == 0;
+}
+
+/* Masks the password inside a libpq conninfo, keyword form or URI form. */
+static void mask_conninfo(const char *in, char *out, size_t cap)
+{
+    const char *value = NULL, *end = NULL, *p = strstr(in, "password");
+    if (p != NULL) {
+        value = p + strlen("password");
+        while (*value == ' ' || *value == '=')
+            value++;
+        end = value + strcspn(value, " ");
+    } else if ((p = strstr(in, "://")) != NULL && (end = strchr(p, '@')) != NULL &&
+               (value = memchr(p + 3, ':', (size_t)(end - p - 3))) != NULL) {
+        value++;
+    }
+    if (value == NULL || end == NULL) {
+        snprintf(out, cap, "%s", in);
+        return;
+    }
+    snprintf(out, cap, "%.*s********%s", (int)(value - in), in, end);
+}
+
+static void print_section(cfg_t *sec, const char *prefix, FILE *out)
+{
+    for (cfg_opt_t *o = sec->opts; o->name != NULL; o++) {
+        char full[128], masked[1024];
+        snprintf(full, sizeof full, "%s%s", prefix, o->name);
+        if (o->type == CFGT_SEC) {
+            char inner[128];
+            snprintf(inner, sizeof inner, "%s.", full);
+            print_section(cfg_opt_getnsec(o, 0), inner, out);
+        } else if (o->type == CFGT_INT) {
+            fprintf(out, "%s = %ld\n", full, cfg_opt_getnint(o, 0));
+        } else if (o->type == CFGT_STR) {
+            const char *v = cfg_opt_getnstr(o, 0);
+            if (secret_key(o->name) && v[0] != '\0')
+                v = "********";
+            else if (strcmp(o->name, "conninfo") == 0)
+                mask_conninfo(v, masked, sizeof masked), v = masked;
+            fprintf(out, "%s = \"%s\"\n", full, v);
+        }
+    }
+}
+
+int hs_config_print(const char *path, FILE *out, char *err, size_t errlen)
+{
+    struct hs_config valid;
+    if (hs_config_load(path, &valid, err, errlen) != 0)
+        return -1;
+    cfg_t *c = config_schema();
+    if (c == NULL || cfg_parse(c, path) != CFG_SUCCESS) {
+        snprintf(err, errlen, "config file %s: cannot be read", path);
+        if (c)
+            cfg_free(c);
+        return -1;
+    }
+    fprintf(out, "# %s\n", valid.path);
+    print_section(c, "", out);
+    cfg_free(c);
+    return 0;
 }

@@ -12,9 +12,22 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #define HS_MAX_WRITERS 16
 #define HS_DEFAULT_CONFIG "config/housingsup.conf"
+
+/* Passed to librdkafka as security.protocol, sasl.*, ssl.*; empty = not set. */
+struct hs_kafka_security {
+    char protocol[32];
+    char sasl_mechanism[32];
+    char sasl_username[256];
+    char sasl_password[256];
+    char ssl_ca_location[PATH_MAX];
+    char ssl_certificate_location[PATH_MAX];
+    char ssl_key_location[PATH_MAX];
+    char ssl_key_password[256];
+};
 
 struct hs_config {
     char path[PATH_MAX];        /* the file this was read from */
@@ -27,16 +40,24 @@ struct hs_config {
     int writer_batch;           /* most rows one writer commits in one transaction */
     int stop_timeout;           /* seconds an orderly stop may take before SIGKILL */
     int rate_limit;             /* CSV records read per second, 0 = as fast as possible */
+    char metrics_address[256];  /* where the Prometheus endpoint listens */
+    int metrics_port;           /* 0 = no metrics endpoint */
     char bootstrap_servers[1024];
     char topic[256];
     int partitions;
     int replication_factor;
     char group_id[256];
     int max_message_bytes;
+    struct hs_kafka_security kafka_security;
     char pg_conninfo[1024];
+    char pg_sslmode[16];        /* empty = libpq's default (PGSSLMODE, else prefer) */
 };
 
 /* Reads `path` into `cfg`. Returns 0, or -1 with a one-line reason in `err`. */
 int hs_config_load(const char *path, struct hs_config *cfg, char *err, size_t errlen);
+
+/* Prints every key of the schema with the value `path` gives it, secrets
+ * masked (`housingsup config`). Returns 0, or -1 with a reason in `err`. */
+int hs_config_print(const char *path, FILE *out, char *err, size_t errlen);
 
 #endif

@@ -36,6 +36,13 @@ struct hs_child_stats {
     _Atomic int64_t lag; /* Kafka reader: messages behind the high watermark */
 };
 
+/* Consumer lag of one assigned partition, as the Kafka reader last saw it. */
+#define HS_MAX_REPORTED_PARTITIONS 64
+struct hs_partition_lag {
+    _Atomic int32_t partition;
+    _Atomic int64_t lag; /* -1 unknown (nothing read from it yet) */
+};
+
 struct hs_control {
     _Atomic uint32_t stopping;       /* supervisor -> all: orderly stop has begun */
     _Atomic uint32_t publisher_done; /* supervisor -> Kafka reader: publisher flushed and exited */
@@ -44,6 +51,10 @@ struct hs_control {
     _Atomic uint32_t writers_wanted; /* supervisor -> Kafka reader, live on reload */
     _Atomic uint32_t writers_routed; /* Kafka reader -> writers: messages go only to writers below */
     struct hs_child_stats stats[HS_MAX_CHILDREN];
+    /* Kafka reader -> status, relaxed, for display only: a sample taken while
+     * the reader rewrites the table may pair a partition with a stale lag. */
+    _Atomic uint32_t partitions_reported;
+    struct hs_partition_lag partition_lag[HS_MAX_REPORTED_PARTITIONS];
 };
 
 struct hs_segment {

@@ -2,11 +2,13 @@
  * main.c - the housingsup command line:
  *
  *   housingsup start  [-c FILE] [--foreground]
- *   housingsup status [-c FILE]
+ *   housingsup status [-c FILE] [--json | --watch]
  *   housingsup stop   [-c FILE]
+ *   housingsup config [-c FILE]
  *
  * status and stop find the running supervisor through the pid file in the
- * configured state_dir; they never talk to it except by signal.
+ * configured state_dir; they never talk to it except by signal. status only
+ * reads the files the supervisor rewrites twice a second.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,8 +27,9 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: housingsup start  [-c FILE] [--foreground]\n"
-                    "       housingsup status [-c FILE]\n"
+                    "       housingsup status [-c FILE] [--json | --watch]\n"
                     "       housingsup stop   [-c FILE]\n"
+                    "       housingsup config [-c FILE]\n"
                     "FILE defaults to %s\n", HS_DEFAULT_CONFIG);
     return HS_EXIT_USAGE;
 }
@@ -55,18 +58,60 @@ static pid_t find_supervisor(const struct hs_config *cfg)
     return pid;
 }
 
-static int cmd_status(const struct hs_config *cfg)
+enum status_form { STATUS_TABLE, STATUS_JSON, STATUS_WATCH };
+
+static int print_status_once(const struct hs_config *cfg, bool json)
 {
-    char status_path[PATH_MAX + 16];
+    char path[PATH_MAX + 16];
     pid_t pid = find_supervisor(cfg);
     if (pid == 0)
         return HS_EXIT_NOT_RUNNING;
-    hs_status_path(cfg->state_dir, status_path, sizeof status_path);
-    if (pid < 0 || access(status_path, R_OK) != 0) {
-        printf("housingsup is starting\n");
+    if (json)
+        hs_status_json_path(cfg->state_dir, path, sizeof path);
+    else
+        hs_status_path(cfg->state_dir, path, sizeof path);
+    if (pid < 0 || access(path, R_OK) != 0) {
+        if (json)
+            printf("{\"state\":\"starting\",\"pid\":null,\"children\":[],\"partitions\":[]}\n");
+        else
+            printf("housingsup is starting\n");
         return HS_EXIT_OK;
     }
-    return print_file(status_path) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
+    return print_file(path) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
+}
+
+/* Redraws the table every second until the supervisor is gone. */
+static int watch_status(const struct hs_config *cfg)
+{
+    bool tty = isatty(STDOUT_FILENO);
+    for (;;) {
+        if (tty)
+            fputs("\033[H\033[2J", stdout);
+        int rc = print_status_once(cfg, false);
+        fflush(stdout);
+        if (rc != HS_EXIT_OK)
+            return rc;
+        if (!tty)
+            putchar('\n');
+        sleep(1);
+    }
+}
+
+static int cmd_status(const struct hs_config *cfg, enum status_form form)
+{
+    if (form == STATUS_WATCH)
+        return watch_status(cfg);
+    return print_status_once(cfg, form == STATUS_JSON);
+}
+
+static int cmd_config(const char *config_path)
+{
+    char err[1024];
+    if (hs_config_print(config_path, stdout, err, sizeof err) != 0) {
+        fprintf(stderr, "housingsup: %s\n", err);
+        return HS_EXIT_FATAL;
+    }
+    return HS_EXIT_OK;
 }
 
 static int cmd_stop(const struct hs_config *cfg)
@@ -109,17 +154,25 @@ int main(int argc, char **argv)
         return usage();
     const char *command = argv[1], *config_path = HS_DEFAULT_CONFIG;
     bool foreground = false;
+    enum status_form form = STATUS_TABLE;
+    bool is_start = strcmp(command, "start") == 0, is_status = strcmp(command, "status") == 0;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
             config_path = argv[++i];
-        else if (strcmp(argv[i], "--foreground") == 0 && strcmp(command, "start") == 0)
+        else if (strcmp(argv[i], "--foreground") == 0 && is_start)
             foreground = true;
+        else if (strcmp(argv[i], "--json") == 0 && is_status && form == STATUS_TABLE)
+            form = STATUS_JSON;
+        else if (strcmp(argv[i], "--watch") == 0 && is_status && form == STATUS_TABLE)
+            form = STATUS_WATCH;
         else
             return usage();
     }
-    if (strcmp(command, "start") == 0)
+    if (is_start)
         return hs_supervisor_start(config_path, foreground);
-    if (strcmp(command, "status") != 0 && strcmp(command, "stop") != 0)
+    if (strcmp(command, "config") == 0)
+        return cmd_config(config_path);
+    if (!is_status && strcmp(command, "stop") != 0)
         return usage();
     struct hs_config cfg;
     char err[1024];
@@ -127,5 +180,5 @@ int main(int argc, char **argv)
         fprintf(stderr, "housingsup: %s\n", err);
         return HS_EXIT_FATAL;
     }
-    return strcmp(command, "status") == 0 ? cmd_status(&cfg) : cmd_stop(&cfg);
+    return is_status ? cmd_status(&cfg, form) : cmd_stop(&cfg);
 }

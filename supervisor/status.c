@@ -3,12 +3,20 @@
  */
 #include "status.h"
 
+#include <errno.h>
 #include <stdio.h>
 
 void hs_status_path(const char *state_dir, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/status", state_dir);
 }
+
+void hs_status_json_path(const char *state_dir, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/status.json", state_dir);
+}
+
+/* ---- the table ---- */
 
 static void format_optional(char *out, size_t cap, long long value, long long of)
 {
@@ -20,33 +28,146 @@ static void format_optional(char *out, size_t cap, long long value, long long of
         snprintf(out, cap, "%lld", value);
 }
 
-int hs_status_write(const char *path, const char *headline, const struct hs_status_row *rows,
-                    int n)
+static void render_row(const struct hs_status_row *r, struct hs_buf *b)
+{
+    char ring[48], lag_text[24], pid[24], up[24];
+    format_optional(ring, sizeof ring, r->ring_fill, r->ring_cap);
+    format_optional(lag_text, sizeof lag_text, r->lag, -1);
+    format_optional(pid, sizeof pid, r->pid > 0 ? r->pid : -1, -1);
+    if (r->pid > 0)
+        snprintf(up, sizeof up, "%lds", r->uptime_s);
+    else
+        snprintf(up, sizeof up, "-");
+    hs_buf_printf(b, "%-14s %7s %-9s %8d %8s %10llu %10llu %8.0f %6llu %11s %6s  %s\n", r->role,
+                  pid, r->state, r->restarts, up, (unsigned long long)r->records_in,
+                  (unsigned long long)r->records_out, r->rate,
+                  (unsigned long long)r->dead_letters, ring, lag_text, r->last_exit);
+}
+
+void hs_status_render_table(const struct hs_status *st, struct hs_buf *b)
+{
+    hs_buf_printf(b, "housingsup %s: pid %d, up %ld s, config %s, csv %s, topic %s, writers %d, "
+                  "batch_size %d, dead letters %llu\n", st->state, st->pid, st->uptime_s,
+                  st->config, st->csv, st->topic, st->writers, st->batch_size,
+                  (unsigned long long)st->dead_letters);
+    hs_buf_printf(b, "%-14s %7s %-9s %8s %8s %10s %10s %8s %6s %11s %6s  %s\n", "ROLE", "PID",
+                  "STATE", "RESTARTS", "UPTIME", "IN", "OUT", "RATE/s", "DEAD", "RING", "LAG",
+                  "LAST EXIT");
+    for (int i = 0; i < st->nrows; i++)
+        render_row(&st->rows[i], b);
+    if (st->npartitions == 0)
+        return;
+    hs_buf_printf(b, "consumer lag by partition of %s:", st->topic);
+    for (int i = 0; i < st->npartitions; i++) {
+        char lag[24];
+        format_optional(lag, sizeof lag, st->partitions[i].lag, -1);
+        hs_buf_printf(b, " %d=%s", st->partitions[i].partition, lag);
+    }
+    hs_buf_puts(b, "\n");
+}
+
+/* ---- JSON ---- */
+
+static void json_string(struct hs_buf *b, const char *s)
+{
+    hs_buf_puts(b, "\"");
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            hs_buf_printf(b, "\\%c", c);
+        else if (c < 0x20)
+            hs_buf_printf(b, "\\u%04x", c);
+        else
+            hs_buf_append(b, s, 1);
+    }
+    hs_buf_puts(b, "\"");
+}
+
+static void json_optional(struct hs_buf *b, const char *key, long long value)
+{
+    if (value < 0)
+        hs_buf_printf(b, ",\"%s\":null", key);
+    else
+        hs_buf_printf(b, ",\"%s\":%lld", key, value);
+}
+
+static void json_row(const struct hs_status_row *r, struct hs_buf *b)
+{
+    hs_buf_puts(b, "{\"role\":");
+    json_string(b, r->role);
+    json_optional(b, "pid", r->pid > 0 ? r->pid : -1);
+    hs_buf_puts(b, ",\"state\":");
+    json_string(b, r->state);
+    hs_buf_printf(b, ",\"restarts\":%d", r->restarts);
+    json_optional(b, "uptime_s", r->pid > 0 ? r->uptime_s : -1);
+    hs_buf_printf(b, ",\"records_in\":%llu,\"records_out\":%llu,\"rate\":%.1f,\"dead_letters\":%llu",
+                  (unsigned long long)r->records_in, (unsigned long long)r->records_out, r->rate,
+                  (unsigned long long)r->dead_letters);
+    json_optional(b, "ring_fill", r->ring_fill);
+    json_optional(b, "ring_capacity", r->ring_cap);
+    json_optional(b, "lag", r->lag);
+    hs_buf_puts(b, ",\"last_exit\":");
+    json_string(b, r->last_exit);
+    hs_buf_puts(b, "}");
+}
+
+void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
+{
+    hs_buf_puts(b, "{\"state\":");
+    json_string(b, st->state);
+    hs_buf_printf(b, ",\"pid\":%d,\"uptime_s\":%ld,\"config\":", st->pid, st->uptime_s);
+    json_string(b, st->config);
+    hs_buf_puts(b, ",\"csv\":");
+    json_string(b, st->csv);
+    hs_buf_puts(b, ",\"topic\":");
+    json_string(b, st->topic);
+    hs_buf_printf(b, ",\"writers\":%d,\"batch_size\":%d,\"dead_letters\":%llu", st->writers,
+                  st->batch_size, (unsigned long long)st->dead_letters);
+    json_optional(b, "lag", st->lag);
+    hs_buf_puts(b, ",\"children\":[");
+    for (int i = 0; i < st->nrows; i++) {
+        if (i > 0)
+            hs_buf_puts(b, ",");
+        json_row(&st->rows[i], b);
+    }
+    hs_buf_puts(b, "],\"partitions\":[");
+    for (int i = 0; i < st->npartitions; i++) {
+        hs_buf_printf(b, "%s{\"partition\":%d", i > 0 ? "," : "", st->partitions[i].partition);
+        json_optional(b, "lag", st->partitions[i].lag);
+        hs_buf_puts(b, "}");
+    }
+    hs_buf_puts(b, "]}\n");
+}
+
+/* ---- files ---- */
+
+static int write_whole(const char *path, const struct hs_buf *b)
 {
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return -1;
-    fprintf(f, "%s\n", headline);
-    fprintf(f, "%-14s %7s %-9s %8s %8s %10s %10s %6s %11s %6s  %s\n", "ROLE", "PID", "STATE",
-            "RESTARTS", "UPTIME", "IN", "OUT", "DEAD", "RING", "LAG", "LAST EXIT");
-    for (int i = 0; i < n; i++) {
-        const struct hs_status_row *r = &rows[i];
-        char ring[48], lag[24], pid[24], up[24];
-        format_optional(ring, sizeof ring, r->ring_fill, r->ring_cap);
-        format_optional(lag, sizeof lag, r->lag, -1);
-        format_optional(pid, sizeof pid, r->pid > 0 ? r->pid : -1, -1);
-        if (r->pid > 0)
-            snprintf(up, sizeof up, "%lds", r->uptime_s);
-        else
-            snprintf(up, sizeof up, "-");
-        fprintf(f, "%-14s %7s %-9s %8d %8s %10llu %10llu %6llu %11s %6s  %s\n", r->role, pid,
-                r->state, r->restarts, up, (unsigned long long)r->records_in,
-                (unsigned long long)r->records_out, (unsigned long long)r->dead_letters, ring,
-                lag, r->last_exit);
-    }
-    if (fclose(f) != 0)
+    size_t wrote = fwrite(b->data, 1, b->len, f);
+    if (fclose(f) != 0 || wrote != b->len)
         return -1;
     return rename(tmp, path);
+}
+
+int hs_status_write(const char *state_dir, const struct hs_status *st)
+{
+    char path[4096];
+    struct hs_buf b = {0};
+    hs_status_render_table(st, &b);
+    hs_status_path(state_dir, path, sizeof path);
+    int rc = hs_buf_failed(&b) ? -1 : write_whole(path, &b);
+    hs_buf_reset(&b);
+    hs_status_render_json(st, &b);
+    hs_status_json_path(state_dir, path, sizeof path);
+    if (rc == 0)
+        rc = hs_buf_failed(&b) ? -1 : write_whole(path, &b);
+    int saved = errno;
+    hs_buf_free(&b);
+    errno = saved;
+    return rc;
 }

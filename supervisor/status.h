@@ -1,13 +1,22 @@
 /*
- * status.h - the status file: the supervisor rewrites it twice a second
- * (write to a temporary file, then rename), so `housingsup status` always
- * reads one whole, consistent record and never talks to the live process.
+ * status.h - what the supervisor reports about the pipeline, in one
+ * snapshot taken twice a second, and the three forms it is shown in:
+ *
+ *   state_dir/status       the table `housingsup status` prints
+ *   state_dir/status.json  the same as one JSON object (`status --json`)
+ *   /metrics               Prometheus text format (metrics.c)
+ *
+ * The files are written to a temporary name and renamed, so a reader always
+ * sees one whole, consistent snapshot and never talks to the live process.
  */
 #ifndef HS_STATUS_H
 #define HS_STATUS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "../shm/segment.h"
+#include "../workers/buf.h"
 
 struct hs_status_row {
     const char *role;
@@ -16,14 +25,37 @@ struct hs_status_row {
     int restarts;
     long uptime_s;
     uint64_t records_in, records_out, dead_letters;
-    long long lag;          /* -1 when not applicable */
+    double rate;            /* records out per second over the last second or so */
+    long long lag;          /* Kafka reader: messages behind, all partitions; else -1 */
     long ring_fill, ring_cap; /* -1 when the role has no input ring */
     const char *last_exit;
 };
 
+struct hs_status_partition {
+    int32_t partition;
+    int64_t lag;            /* messages behind the high watermark, -1 unknown */
+};
+
+struct hs_status {
+    const char *state;      /* "running", "stopping", "stopped cleanly, rings empty", ... */
+    int pid;
+    long uptime_s;
+    const char *config, *csv, *topic;
+    int writers, batch_size;
+    uint64_t dead_letters;  /* all roles together */
+    int64_t lag;            /* all partitions together, -1 unknown */
+    struct hs_status_row rows[HS_MAX_CHILDREN];
+    int nrows;
+    struct hs_status_partition partitions[HS_MAX_REPORTED_PARTITIONS];
+    int npartitions;
+};
+
 void hs_status_path(const char *state_dir, char *out, size_t cap);
-/* Writes `headline` and a table of rows. Returns 0, or -1 with errno set. */
-int hs_status_write(const char *path, const char *headline, const struct hs_status_row *rows,
-                    int n);
+void hs_status_json_path(const char *state_dir, char *out, size_t cap);
+/* Renders the table / the JSON object into b (appending). */
+void hs_status_render_table(const struct hs_status *st, struct hs_buf *b);
+void hs_status_render_json(const struct hs_status *st, struct hs_buf *b);
+/* Writes both files of a state directory. Returns 0, or -1 with errno set. */
+int hs_status_write(const char *state_dir, const struct hs_status *st);
 
 #endif

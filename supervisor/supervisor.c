@@ -41,6 +41,7 @@
 #include "../workers/worker.h"
 #include "exitcodes.h"
 #include "log.h"
+#include "metrics.h"
 #include "pidfile.h"
 #include "status.h"
 
@@ -61,6 +62,9 @@ struct child {
     int64_t started_ms, next_start_ms;
     char name[32];
     char last_exit[96];
+    uint64_t rate_base;   /* records_out when the rate was last measured */
+    int64_t rate_base_ms;
+    double rate;
 };
 
 struct supervisor {
@@ -69,7 +73,8 @@ struct supervisor {
     struct child children[HS_MAX_CHILDREN];
     int death_pipe[2]; /* children hold the read end; EOF there = we are gone */
     int pid_fd;
-    char status_path[PATH_MAX + 16];
+    int metrics_fd;            /* -1 when metrics_port = 0 */
+    struct hs_status snapshot; /* the latest status, also served as /metrics */
     int64_t started_ms, stop_deadline_ms, status_written_ms;
     bool stopping, writer_rings_closed;
 };
@@ -129,6 +134,8 @@ static int run_child(struct supervisor *s, int slot)
     close(self_pipe[1]);
     close(s->death_pipe[1]);
     close(s->pid_fd);
+    if (s->metrics_fd >= 0)
+        close(s->metrics_fd);
     signal(SIGTERM, SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
     signal(SIGHUP, SIG_IGN); /* reloads are the supervisor's business */
@@ -334,36 +341,85 @@ static void reload(struct supervisor *s)
 
 /* ---- status ---- */
 
-static void write_status(struct supervisor *s, const char *headline_state)
+#define RATE_WINDOW_MS 1000
+
+static double update_rate(struct child *c, uint64_t out, int64_t now)
 {
-    struct hs_status_row rows[HS_MAX_CHILDREN];
-    int n = 0;
-    int64_t now = now_ms();
+    if (c->rate_base_ms == 0 || out < c->rate_base) {
+        c->rate_base = out;
+        c->rate_base_ms = now;
+    } else if (now - c->rate_base_ms >= RATE_WINDOW_MS) {
+        c->rate = (double)(out - c->rate_base) * 1000.0 / (double)(now - c->rate_base_ms);
+        c->rate_base = out;
+        c->rate_base_ms = now;
+    }
+    return c->state == CHILD_RUNNING ? c->rate : 0.0;
+}
+
+static struct hs_ring *input_ring(struct supervisor *s, int slot)
+{
+    if (slot == HS_ROLE_PUBLISHER)
+        return s->seg.csv_ring;
+    return slot >= HS_ROLE_WRITER0 ? s->seg.writer_ring[slot - HS_ROLE_WRITER0] : NULL;
+}
+
+static void snapshot_children(struct supervisor *s, struct hs_status *st, int64_t now)
+{
+    st->nrows = 0;
+    st->dead_letters = 0;
     for (int slot = 0; slot < HS_MAX_CHILDREN; slot++) {
         struct child *c = &s->children[slot];
         if (slot >= HS_ROLE_WRITER0 && c->state == CHILD_IDLE)
             continue;
-        struct hs_child_stats *st = &s->seg.control->stats[slot];
-        struct hs_ring *ring = slot == HS_ROLE_PUBLISHER ? s->seg.csv_ring
-                             : slot >= HS_ROLE_WRITER0 ? s->seg.writer_ring[slot - HS_ROLE_WRITER0]
-                             : NULL;
-        rows[n++] = (struct hs_status_row){
+        struct hs_child_stats *cs = &s->seg.control->stats[slot];
+        struct hs_ring *ring = input_ring(s, slot);
+        uint64_t out = atomic_load_explicit(&cs->records_out, memory_order_relaxed);
+        struct hs_status_row *r = &st->rows[st->nrows++];
+        *r = (struct hs_status_row){
             .role = c->name, .pid = c->pid, .state = state_names[c->state],
             .restarts = c->restarts, .uptime_s = (long)((now - c->started_ms) / 1000),
-            .records_in = atomic_load(&st->records_in), .records_out = atomic_load(&st->records_out),
-            .dead_letters = atomic_load(&st->dead_letters),
-            .lag = slot == HS_ROLE_KAFKA_READER ? atomic_load(&st->lag) : -1,
+            .records_in = atomic_load_explicit(&cs->records_in, memory_order_relaxed),
+            .records_out = out, .rate = update_rate(c, out, now),
+            .dead_letters = atomic_load_explicit(&cs->dead_letters, memory_order_relaxed),
+            .lag = slot == HS_ROLE_KAFKA_READER ? st->lag : -1,
             .ring_fill = ring ? (long)hs_ring_fill(ring) : -1,
             .ring_cap = ring ? (long)ring->capacity : -1,
             .last_exit = c->last_exit[0] ? c->last_exit : "-"};
+        st->dead_letters += r->dead_letters;
     }
-    char headline[PATH_MAX + 512];
-    snprintf(headline, sizeof headline,
-             "housingsup %s: pid %d, up %lld s, config %s, csv %s, topic %s, writers %d, "
-             "batch_size %d", headline_state, (int)getpid(), (long long)(now - s->started_ms) / 1000,
-             s->cfg.path, s->cfg.csv_path, s->cfg.topic, s->cfg.writers, s->cfg.batch_size);
-    if (hs_status_write(s->status_path, headline, rows, n) != 0)
-        hs_warn("cannot write status file %s: %s", s->status_path, strerror(errno));
+}
+
+static void snapshot_partitions(struct supervisor *s, struct hs_status *st)
+{
+    struct hs_control *ctl = s->seg.control;
+    uint32_t n = atomic_load_explicit(&ctl->partitions_reported, memory_order_relaxed);
+    st->npartitions = 0;
+    st->lag = s->children[HS_ROLE_KAFKA_READER].started_ms ? 0 : -1;
+    for (uint32_t i = 0; i < n && i < HS_MAX_REPORTED_PARTITIONS; i++) {
+        struct hs_status_partition *p = &st->partitions[st->npartitions++];
+        p->partition = atomic_load_explicit(&ctl->partition_lag[i].partition, memory_order_relaxed);
+        p->lag = atomic_load_explicit(&ctl->partition_lag[i].lag, memory_order_relaxed);
+        if (p->lag > 0)
+            st->lag += p->lag;
+    }
+}
+
+static void write_status(struct supervisor *s, const char *state)
+{
+    struct hs_status *st = &s->snapshot;
+    int64_t now = now_ms();
+    st->state = state;
+    st->pid = (int)getpid();
+    st->uptime_s = (long)((now - s->started_ms) / 1000);
+    st->config = s->cfg.path;
+    st->csv = s->cfg.csv_path;
+    st->topic = s->cfg.topic;
+    st->writers = s->cfg.writers;
+    st->batch_size = s->cfg.batch_size;
+    snapshot_partitions(s, st);
+    snapshot_children(s, st, now);
+    if (hs_status_write(s->cfg.state_dir, st) != 0)
+        hs_warn("cannot write the status files in %s: %s", s->cfg.state_dir, strerror(errno));
     s->status_written_ms = now;
 }
 
@@ -384,7 +440,10 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
     hs_pidfile_path(cfg->state_dir, pid_path, sizeof pid_path);
     if ((s->pid_fd = hs_pidfile_acquire(pid_path, err, errlen)) < 0)
         return -1;
-    hs_status_path(cfg->state_dir, s->status_path, sizeof s->status_path);
+    s->metrics_fd = -1;
+    if (cfg->metrics_port > 0 &&
+        (s->metrics_fd = hs_metrics_listen(cfg->metrics_address, cfg->metrics_port, err, errlen)) < 0)
+        return -1;
     return 0;
 }
 
@@ -465,10 +524,13 @@ static void report_ready(int ready_fd, const char *msg)
 
 /* ---- the loop ---- */
 
-static void wait_for_events(void)
+/* Sleeps until a signal, a metrics scrape or 100 ms; answers scrapes. */
+static void wait_for_events(struct supervisor *s)
 {
-    struct pollfd pfd = {.fd = self_pipe[0], .events = POLLIN};
-    poll(&pfd, 1, 100);
+    struct pollfd pfd[2] = {{.fd = self_pipe[0], .events = POLLIN},
+                            {.fd = s->metrics_fd, .events = POLLIN}};
+    if (poll(pfd, s->metrics_fd >= 0 ? 2 : 1, 100) > 0 && (pfd[1].revents & POLLIN))
+        hs_metrics_serve(s->metrics_fd, &s->snapshot);
     char drain[64];
     while (read(self_pipe[0], drain, sizeof drain) > 0)
         ;
@@ -477,7 +539,7 @@ static void wait_for_events(void)
 static int run(struct supervisor *s)
 {
     for (;;) {
-        wait_for_events();
+        wait_for_events(s);
         if (got_chld) {
             got_chld = 0;
             reap(s);
@@ -530,6 +592,8 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     s.started_ms = now_ms();
     hs_info("started: config %s, csv %s, kafka %s topic %s, %d writers", s.cfg.path,
             s.cfg.csv_path, s.cfg.bootstrap_servers, s.cfg.topic, s.cfg.writers);
+    if (s.metrics_fd >= 0)
+        hs_info("metrics: http://%s:%d/metrics", s.cfg.metrics_address, s.cfg.metrics_port);
     report_ready(ready_fd, "ok");
     int rc = run(&s);
     uint64_t left = records_left(&s);
@@ -541,5 +605,7 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     close(s.death_pipe[0]);
     close(s.death_pipe[1]);
     hs_segment_destroy(&s.seg);
+    if (s.metrics_fd >= 0)
+        close(s.metrics_fd);
     return rc;
 }

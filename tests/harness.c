@@ -66,8 +66,16 @@ int run_housingsup(const struct run *r, const char *command, char *out, size_t c
         dup2(pipefd[1], 2);
         close(pipefd[0]);
         close(pipefd[1]);
-        const char *bin = env("HOUSINGSUP_BIN");
-        execl(bin, bin, command, "-c", r->config, (char *)NULL);
+        char words[256], *argv[16];
+        int argc = 0;
+        argv[argc++] = (char *)env("HOUSINGSUP_BIN");
+        snprintf(words, sizeof words, "%s", command);
+        for (char *w = strtok(words, " "); w != NULL && argc < 12; w = strtok(NULL, " "))
+            argv[argc++] = w;
+        argv[argc++] = "-c";
+        argv[argc++] = (char *)r->config;
+        argv[argc] = NULL;
+        execv(argv[0], argv);
         _exit(127);
     }
     close(pipefd[1]);

@@ -28,7 +28,8 @@ struct csv_figures {
 /* Creates a fresh run: state dir, unique topic and group, config file with
  * `extra` appended (libconfuse syntax). */
 void run_init(struct run *r, const char *name, const char *csv_path, const char *extra);
-/* Runs HOUSINGSUP_BIN with `command` (start/status/stop) on the run's config;
+/* Runs HOUSINGSUP_BIN with `command` ("start", "status --json", ...: words
+ * split at spaces) and "-c <the run's config>";
  * returns its exit code, its output (stdout and stderr) in out. */
 int run_housingsup(const struct run *r, const char *command, char *out, size_t cap);
 /* Rewrites the run's config with another `extra`. */

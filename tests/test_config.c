@@ -58,6 +58,12 @@ static void empty_file_gives_defaults(void **state)
     assert_string_equal(cfg.group_id, "housingsup");
     assert_int_equal(cfg.max_message_bytes, 1000000);
     assert_string_equal(cfg.pg_conninfo, "");
+    assert_string_equal(cfg.pg_sslmode, "");
+    assert_string_equal(cfg.metrics_address, "127.0.0.1");
+    assert_int_equal(cfg.metrics_port, 0);
+    assert_string_equal(cfg.kafka_security.protocol, "plaintext");
+    assert_string_equal(cfg.kafka_security.sasl_mechanism, "");
+    assert_string_equal(cfg.kafka_security.sasl_password, "");
 }
 
 /* The documented file states every default: loading it equals loading nothing. */
@@ -100,6 +106,15 @@ static void errors_name_file_and_key(void **state)
         {"ring_slots = 1000\n", ": ring_slots = 1000 is not a power of two"},
         {"log_level = \"loud\"\n", ": log_level = \"loud\" is not one of error, warn, info, debug"},
         {"kafka { topic = \"\" }\n", ": kafka.topic and kafka.bootstrap_servers must not be empty"},
+        {"metrics_port = 70000\n", ": metrics_port = 70000 is out of range [0, 65535]"},
+        {"kafka { security_protocol = \"tls\" }\n",
+         ": kafka.security_protocol = \"tls\" is not one of plaintext, ssl, sasl_plaintext, sasl_ssl"},
+        {"kafka { security_protocol = \"sasl_ssl\" }\n",
+         ": kafka.security_protocol = sasl_ssl needs kafka.sasl_mechanism = PLAIN, SCRAM-SHA-256 or "
+         "SCRAM-SHA-512 (got \"\")"},
+        {"postgres { sslmode = \"always\" }\n",
+         ": postgres.sslmode = \"always\" is not one of disable, allow, prefer, require, verify-ca, "
+         "verify-full"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct hs_config cfg;
@@ -122,6 +137,84 @@ static void unknown_key_and_syntax_errors(void **state)
     assert_non_null(strstr(err, "batch_size"));
 }
 
+static void security_settings_are_read(void **state)
+{
+    (void)state;
+    struct hs_config cfg;
+    char err[1024] = "";
+    assert_int_equal(load("kafka { security_protocol = \"SASL_SSL\" sasl_mechanism = \"SCRAM-SHA-512\"\n"
+                          "sasl_username = \"u\" sasl_password = \"p w\" ssl_ca_location = \"/ca.pem\" }\n"
+                          "postgres { sslmode = \"verify-full\" }\nmetrics_port = 9187\n", &cfg, err), 0);
+    assert_string_equal(cfg.kafka_security.protocol, "SASL_SSL");
+    assert_string_equal(cfg.kafka_security.sasl_mechanism, "SCRAM-SHA-512");
+    assert_string_equal(cfg.kafka_security.sasl_username, "u");
+    assert_string_equal(cfg.kafka_security.sasl_password, "p w");
+    assert_string_equal(cfg.kafka_security.ssl_ca_location, "/ca.pem");
+    assert_string_equal(cfg.pg_sslmode, "verify-full");
+    assert_int_equal(cfg.metrics_port, 9187);
+}
+
+/* `housingsup config` prints every key of the schema once, secrets masked. */
+static void printed_config_masks_secrets(void **state)
+{
+    (void)state;
+    char err[1024] = "", *text = NULL;
+    size_t len = 0;
+    const char *path = write_config("kafka { sasl_password = \"hunter2\" ssl_key_password = \"k3y\" }\n"
+                                    "postgres { conninfo = \"host=h password=s3cret user=u\" }\n");
+    FILE *out = open_memstream(&text, &len);
+    assert_int_equal(hs_config_print(path, out, err, sizeof err), 0);
+    fclose(out);
+    unlink(tmp_path);
+    assert_null(strstr(text, "hunter2"));
+    assert_null(strstr(text, "k3y"));
+    assert_null(strstr(text, "s3cret"));
+    assert_non_null(strstr(text, "\nkafka.sasl_password = \"********\"\n"));
+    assert_non_null(strstr(text, "\npostgres.conninfo = \"host=h password=******** user=u\"\n"));
+    assert_non_null(strstr(text, "\nbatch_size = 100\n"));
+    int lines = 0;
+    for (char *p = text; *p; p++)
+        lines += *p == '\n';
+    assert_int_equal(lines, 1 + 11 + 14 + 2); /* the file's name, top level, kafka, postgres */
+    free(text);
+
+    path = write_config("postgres { conninfo = \"postgresql://u:pw@h:5/db\" }\n");
+    out = open_memstream(&text, &len);
+    assert_int_equal(hs_config_print(path, out, err, sizeof err), 0);
+    fclose(out);
+    unlink(tmp_path);
+    assert_non_null(strstr(text, "postgres.conninfo = \"postgresql://u:********@h:5/db\""));
+    free(text);
+}
+
+/* Every key `housingsup config` knows is documented in the shipped file with
+ * its default value, as "key = value" inside its section. */
+static void shipped_file_documents_every_key(void **state)
+{
+    (void)state;
+    char err[1024] = "", *printed = NULL, *doc = NULL, line[1200];
+    size_t len = 0, doc_len = 0;
+    FILE *out = open_memstream(&printed, &len);
+    assert_int_equal(hs_config_print("/dev/null", out, err, sizeof err), 0);
+    fclose(out);
+    FILE *f = fopen("config/housingsup.conf", "r");
+    assert_non_null(f);
+    assert_int_equal(getdelim(&doc, &doc_len, '\0', f) > 0, 1);
+    fclose(f);
+    int keys = 0;
+    for (char *p = strchr(printed, '\n') + 1; *p; p = strchr(p, '\n') + 1, keys++) {
+        size_t n = strcspn(p, "\n");
+        char *dot = memchr(p, '.', strcspn(p, " "));
+        const char *key = dot ? dot + 1 : p;
+        snprintf(line, sizeof line, "\n%s%.*s\n", dot ? "    " : "", (int)(n - (size_t)(key - p)), key);
+        if (strstr(doc, line) == NULL)
+            fail_msg("config/housingsup.conf does not document%s", line);
+    }
+    assert_int_equal(keys, 27);
+    free(printed);
+    free(doc);
+}
+
 static void missing_file(void **state)
 {
     (void)state;
@@ -139,6 +232,9 @@ int main(void)
         cmocka_unit_test(values_are_read),
         cmocka_unit_test(errors_name_file_and_key),
         cmocka_unit_test(unknown_key_and_syntax_errors),
+        cmocka_unit_test(security_settings_are_read),
+        cmocka_unit_test(printed_config_masks_secrets),
+        cmocka_unit_test(shipped_file_documents_every_key),
         cmocka_unit_test(missing_file),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -73,6 +73,26 @@ int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg)
     return rc;
 }
 
+/* Sets the security settings the configuration names; empty ones are left
+ * to librdkafka's defaults. Values are never logged: they may be secrets. */
+static int set_security(rd_kafka_conf_t *conf, const struct hs_kafka_security *sec)
+{
+    const struct { const char *name, *value; } props[] = {
+        {"security.protocol", sec->protocol},
+        {"sasl.mechanisms", sec->sasl_mechanism},
+        {"sasl.username", sec->sasl_username},
+        {"sasl.password", sec->sasl_password},
+        {"ssl.ca.location", sec->ssl_ca_location},
+        {"ssl.certificate.location", sec->ssl_certificate_location},
+        {"ssl.key.location", sec->ssl_key_location},
+        {"ssl.key.password", sec->ssl_key_password},
+    };
+    for (size_t i = 0; i < sizeof props / sizeof props[0]; i++)
+        if (props[i].value[0] != '\0' && hs_kafka_set(conf, props[i].name, props[i].value) != 0)
+            return -1;
+    return 0;
+}
+
 rd_kafka_conf_t *hs_kafka_conf_new(const struct hs_config *cfg, const char *client_id)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -80,7 +100,8 @@ rd_kafka_conf_t *hs_kafka_conf_new(const struct hs_config *cfg, const char *clie
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
     if (hs_kafka_set(conf, "bootstrap.servers", cfg->bootstrap_servers) != 0 ||
-        hs_kafka_set(conf, "client.id", client_id) != 0) {
+        hs_kafka_set(conf, "client.id", client_id) != 0 ||
+        set_security(conf, &cfg->kafka_security) != 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

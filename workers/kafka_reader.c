@@ -288,19 +288,31 @@ static bool caught_up(struct kreader *k)
     return true;
 }
 
+/* Publishes the lag of each assigned partition (and their sum) for status. */
 static void report_lag(struct kreader *k)
 {
-    int64_t now = hs_monotonic_ms(), lag = 0;
+    struct hs_control *c = k->w->seg->control;
+    int64_t now = hs_monotonic_ms(), total = 0;
+    uint32_t n = 0;
     if (now - k->last_lag_ms < 1000)
         return;
     k->last_lag_ms = now;
     for (int32_t p = 0; p < MAX_PARTITIONS; p++) {
-        int64_t lo, hi;
-        if (k->assigned[p] && k->next_offset[p] >= 0 &&
-            rd_kafka_get_watermark_offsets(k->rk, k->topic, p, &lo, &hi) == 0 && hi > k->next_offset[p])
-            lag += hi - k->next_offset[p];
+        int64_t lo, hi, lag = -1;
+        if (!k->assigned[p])
+            continue;
+        if (k->next_offset[p] >= 0 &&
+            rd_kafka_get_watermark_offsets(k->rk, k->topic, p, &lo, &hi) == 0 && hi >= 0)
+            lag = hi > k->next_offset[p] ? hi - k->next_offset[p] : 0;
+        total += lag > 0 ? lag : 0;
+        if (n < HS_MAX_REPORTED_PARTITIONS) {
+            atomic_store_explicit(&c->partition_lag[n].partition, p, memory_order_relaxed);
+            atomic_store_explicit(&c->partition_lag[n].lag, lag, memory_order_relaxed);
+            n++;
+        }
     }
-    atomic_store_explicit(&k->w->stats->lag, lag, memory_order_relaxed);
+    atomic_store_explicit(&c->partitions_reported, n, memory_order_relaxed);
+    atomic_store_explicit(&k->w->stats->lag, total, memory_order_relaxed);
 }
 
 /* Reads and processes at most one message; false when none came. */

@@ -35,8 +35,8 @@ static int has_keyword(const char *const *kw, int n, const char *keyword)
     return 0;
 }
 
-PGconn *hs_pg_connect(const char *conninfo, const char *application_name, char *err,
-                      size_t errlen)
+PGconn *hs_pg_connect(const char *conninfo, const char *sslmode, const char *application_name,
+                      char *err, size_t errlen)
 {
     char *why = NULL;
     PQconninfoOption *opts = PQconninfoParse(conninfo, &why);
@@ -57,6 +57,10 @@ PGconn *hs_pg_connect(const char *conninfo, const char *application_name, char *
             kw[n] = fallbacks[i].keyword;
             val[n++] = fallbacks[i].value;
         }
+    if (sslmode != NULL && sslmode[0] != '\0' && !has_keyword(kw, n, "sslmode")) {
+        kw[n] = "sslmode";
+        val[n++] = sslmode;
+    }
     kw[n] = "application_name";
     val[n++] = application_name;
     kw[n] = NULL;

@@ -13,8 +13,8 @@
 #include <stddef.h>
 
 /* Connects; returns the connection or NULL, with the endpoint and reason in err. */
-PGconn *hs_pg_connect(const char *conninfo, const char *application_name, char *err,
-                      size_t errlen);
+PGconn *hs_pg_connect(const char *conninfo, const char *sslmode, const char *application_name,
+                      char *err, size_t errlen);
 /* "host=H port=P dbname=D user=U" for a connection, for log lines. */
 void hs_pg_describe(PGconn *conn, char *out, size_t cap);
 

@@ -166,7 +166,7 @@ static bool connect_with_backoff(struct writer *wr)
     }
     char app[64], err[1024];
     snprintf(app, sizeof app, "housingsup-writer-%d", wr->number);
-    wr->conn = hs_pg_connect(wr->w->cfg->pg_conninfo, app, err, sizeof err);
+    wr->conn = hs_pg_connect(wr->w->cfg->pg_conninfo, wr->w->cfg->pg_sslmode, app, err, sizeof err);
     if (wr->conn != NULL) {
         char where[512];
         hs_pg_describe(wr->conn, where, sizeof where);

@@ -131,6 +131,8 @@ static int send_batch(struct publisher *p, uint32_t count)
     p->inflight[(p->first + p->used) % p->inflight_cap] = (struct batch){.count = count};
     p->used++;
     p->sent += count;
+    /* in: handed to librdkafka; out (on delivery): acknowledged by the broker */
+    atomic_fetch_add_explicit(&p->w->stats->records_in, count, memory_order_relaxed);
     return HS_EXIT_OK;
 }
 

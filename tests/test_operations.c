@@ -1,0 +1,246 @@
+/*
+ * test_operations.c - what an operator sees, against the real Kafka broker
+ * and PostgreSQL: `status` as a table, as JSON and redrawn by --watch; the
+ * Prometheus endpoint; `housingsup config`; and settings passed through to
+ * libpq. The JSON is read back with Python's json module, independently of
+ * the code that wrote it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define OUT 32768
+
+static long count_rows(const struct run *r, int timeout_s, long expect)
+{
+    char q[256];
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file = '%s'", r->src);
+    return sql_wait_for(q, expect, timeout_s);
+}
+
+/* A TCP port on 127.0.0.1 nobody listens on right now. */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* GET `path` from 127.0.0.1:port; the whole reply in out. -1 if no connection. */
+static int http_get(int port, const char *path, char *out, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_true(fd >= 0);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    char req[256];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    size_t len = 0;
+    ssize_t got;
+    while (len + 1 < cap && (got = read(fd, out + len, cap - 1 - len)) > 0)
+        len += (size_t)got;
+    out[len] = '\0';
+    close(fd);
+    return 0;
+}
+
+/* Sum of the values of every sample line starting with `prefix`. */
+static double metric_sum(const char *text, const char *prefix)
+{
+    double sum = 0;
+    size_t plen = strlen(prefix);
+    for (const char *p = text; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (strncmp(p, prefix, plen) == 0) {
+            const char *space = strchr(p + plen, ' ');
+            if (space != NULL && space < strchr(p, '\n'))
+                sum += strtod(space + 1, NULL);
+        }
+    return sum;
+}
+
+/* Evaluates a Python expression (no single quotes) over `d`, the run's status.json. */
+static long status_json_value(const struct run *r, const char *expr)
+{
+    char cmd[1400], line[64] = "";
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int(%s))' "
+             "'%s/status.json' 2>&1", expr, r->dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    if (fgets(line, sizeof line, p) == NULL)
+        line[0] = '\0';
+    pclose(p);
+    char *end;
+    long v = strtol(line, &end, 10);
+    if (end == line)
+        fail_msg("status.json: %s gave: %s", expr, line);
+    return v;
+}
+
+static long wait_status_json(const struct run *r, const char *expr, long expect, int timeout_s)
+{
+    long v = -1;
+    for (int t = 0; t < timeout_s * 10 && (v = status_json_value(r, expr)) != expect; t++)
+        usleep(100000);
+    return v;
+}
+
+static int count_of(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+#define WRITERS_OUT \
+    "sum(c[\"records_out\"] for c in d[\"children\"] if c[\"role\"].startswith(\"writer-\"))"
+
+static void status_json_watch_and_metrics(void **state)
+{
+    (void)state;
+    struct run r;
+    char extra[256], out[OUT], prefix[256];
+    int port = free_port();
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    snprintf(extra, sizeof extra, "metrics_port = %d\nkafka { partitions = 2 }", port);
+    run_init(&r, "ops", "data/housing.csv", extra);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_int_equal(count_rows(&r, 60, 506), 506);
+
+    /* --json: one valid object; the writers' counters add up to the table */
+    assert_int_equal(wait_status_json(&r, WRITERS_OUT, 506, 10), 506);
+    assert_int_equal(wait_status_json(&r, "len(d[\"partitions\"])", 2, 10), 2);
+    assert_int_equal(wait_status_json(&r, "sum(p[\"lag\"] or 0 for p in d[\"partitions\"])", 0, 10), 0);
+    assert_int_equal(status_json_value(&r, "d[\"state\"] == \"running\" and d[\"dead_letters\"] == 0"), 1);
+    assert_int_equal(run_housingsup(&r, "status --json", out, sizeof out), 0);
+    assert_int_equal(strncmp(out, "{\"state\":\"running\",\"pid\":", 25), 0);
+
+    /* the table shows the rate column and the lag of each partition */
+    assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
+    assert_non_null(strstr(out, "RATE/s"));
+    snprintf(prefix, sizeof prefix, "consumer lag by partition of %s: 0=0 1=0\n", r.topic);
+    assert_non_null(strstr(out, prefix));
+
+    /* /metrics: the same counters in Prometheus text format */
+    assert_int_equal(http_get(port, "/metrics", out, sizeof out), 0);
+    assert_int_equal(strncmp(out, "HTTP/1.1 200 OK\r\n", 17), 0);
+    assert_non_null(strstr(out, "Content-Type: text/plain; version=0.0.4"));
+    assert_non_null(strstr(out, "# TYPE housingsup_records_out_total counter\n"));
+    assert_true(metric_sum(out, "housingsup_records_out_total{role=\"writer-") == 506);
+    assert_true(metric_sum(out, "housingsup_records_out_total{role=\"csv-reader\"}") == 506);
+    assert_true(metric_sum(out, "housingsup_dead_letters_total{") == 0);
+    assert_true(metric_sum(out, "housingsup_child_up{role=\"kafka-reader\"}") == 1);
+    snprintf(prefix, sizeof prefix, "housingsup_consumer_lag{topic=\"%s\",partition=\"1\"} 0\n", r.topic);
+    assert_non_null(strstr(out, prefix));
+    assert_int_equal(http_get(port, "/", out, sizeof out), 0);
+    assert_int_equal(strncmp(out, "HTTP/1.1 404 Not Found\r\n", 24), 0);
+
+    /* --watch redraws about once a second (no terminal: tables one after another) */
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "timeout -s INT 3.5 %s status --watch -c '%s'", getenv("HOUSINGSUP_BIN"),
+             r.config);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = '\0';
+    pclose(p);
+    int draws = count_of(out, "housingsup running: pid");
+    if (draws < 2 || draws > 5)
+        fail_msg("--watch drew the table %d times in 3.5 s", draws);
+
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 0);
+    assert_non_null(strstr(out, "stopped cleanly, rings empty"));
+    /* after the stop: no endpoint, and every form of status says so */
+    assert_int_equal(http_get(port, "/metrics", out, sizeof out), -1);
+    assert_int_equal(run_housingsup(&r, "status --json", out, sizeof out), 3);
+    assert_non_null(strstr(out, "housingsup is not running (no supervisor holds "));
+    assert_int_equal(run_housingsup(&r, "status --watch", out, sizeof out), 3);
+    assert_non_null(strstr(out, "housingsup is not running"));
+    assert_int_equal(run_housingsup(&r, "status --json --watch", out, sizeof out), 64);
+}
+
+static void config_command_prints_and_validates(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT], expect[300];
+    run_init(&r, "cfgcmd", "data/housing.csv",
+             "postgres { conninfo = \"user=kafka_user password=kafka_pass\" }");
+    assert_int_equal(run_housingsup(&r, "config", out, sizeof out), 0);
+    snprintf(expect, sizeof expect, "\nkafka.topic = \"%s\"\n", r.topic);
+    assert_non_null(strstr(out, expect));
+    assert_non_null(strstr(out, "\npostgres.conninfo = \"user=kafka_user password=********\"\n"));
+    assert_null(strstr(out, "kafka_pass"));
+
+    run_rewrite_config(&r, "writers = 0");
+    assert_int_equal(run_housingsup(&r, "config", out, sizeof out), 2);
+    snprintf(expect, sizeof expect, "housingsup: %s: writers = 0 is out of range [1, 16]\n", r.config);
+    assert_string_equal(out, expect);
+}
+
+static void metrics_port_in_use_is_a_clear_start_error(void **state)
+{
+    (void)state;
+    struct run r;
+    char extra[64], out[OUT], expect[200];
+    int fd = socket(AF_INET, SOCK_STREAM, 0), port = free_port();
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(fd, 1), 0);
+    snprintf(extra, sizeof extra, "metrics_port = %d", port);
+    run_init(&r, "metricsbusy", "data/housing.csv", extra);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 2);
+    snprintf(expect, sizeof expect,
+             "housingsup: cannot listen for metrics on 127.0.0.1:%d: Address already in use\n", port);
+    assert_string_equal(out, expect);
+    close(fd);
+}
+
+/* postgres.sslmode reaches libpq: "require" against this server, which
+ * has no TLS, is refused with libpq's own reason, and nothing is lost. */
+static void postgres_sslmode_is_passed_to_libpq(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    run_init(&r, "sslmode", "data/housing.csv", "stop_timeout = 3\npostgres { sslmode = \"require\" }");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_true(run_log_wait_for(&r, "postgres: cannot connect to host=", 15));
+    assert_true(run_log_contains(&r, "server does not support SSL, but SSL was required"));
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 1);
+    assert_non_null(strstr(out, "stopped with records left"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(status_json_watch_and_metrics),
+        cmocka_unit_test(config_command_prints_and_validates),
+        cmocka_unit_test(metrics_port_in_use_is_a_clear_start_error),
+        cmocka_unit_test(postgres_sslmode_is_passed_to_libpq),
+    };
+    return cmocka_run_group_tests_name("operations", tests, NULL, NULL);
+}
