@@ -1,23 +1,30 @@
 # housingsup in a container: build on Debian 12 with the same packages as scripts/setup.sh,
-# run the supervisor in the foreground (logs on stderr).
+# install with `make install`, run the supervisor in the foreground (logs on stderr;
+# SIGTERM, as sent by `docker stop`, is an orderly stop).
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
         build-essential pkg-config librdkafka-dev libjsmn-dev libconfuse-dev libpq-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Makefile ./
+COPY Makefile init.sql ./
 COPY config config
 COPY shm shm
 COPY supervisor supervisor
 COPY workers workers
-RUN make build/release/housingsup
+COPY scripts/packaging scripts/packaging
+RUN make -j"$(nproc)" build/release/housingsup && make install DESTDIR=/out PREFIX=/usr/local
 
 FROM debian:12-slim
-RUN apt-get update && apt-get install -y --no-install-recommends librdkafka1 libconfuse2 libpq5 \
-    && rm -rf /var/lib/apt/lists/* && useradd --system --home /var/lib/housingsup housingsup
-COPY --from=build /src/build/release/housingsup /usr/local/bin/housingsup
-COPY config/housingsup.conf /etc/housingsup/housingsup.conf
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        librdkafka1 libconfuse2 libpq5 ca-certificates \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --user-group --home-dir /var/lib/housingsup --shell /usr/sbin/nologin housingsup \
+    && install -d -o housingsup -g housingsup -m 0750 /var/lib/housingsup /var/lib/housingsup/run
+# binary, man page, init.sql; the configuration readable by the housingsup group only
+COPY --from=build /out/usr/local/ /usr/local/
+COPY --from=build --chown=root:housingsup /out/etc/housingsup/ /etc/housingsup/
 COPY data/housing.csv /var/lib/housingsup/data/housing.csv
 USER housingsup
 WORKDIR /var/lib/housingsup
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["housingsup", "start", "--foreground", "-c", "/etc/housingsup/housingsup.conf"]

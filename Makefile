@@ -23,7 +23,7 @@ TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 TEST_SUPPORT := tests/harness.c
 HEADERS  := $(wildcard */*.h)
 
-.PHONY: all setup demo test fuzz bench clean release asan
+.PHONY: all setup demo test fuzz bench clean release asan install uninstall
 .SECONDARY:
 all: build/release/housingsup
 
@@ -77,3 +77,21 @@ bench: setup
 
 clean:
 	rm -rf build
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: binary, man page, schema, systemd unit, and the
+# configuration in /etc/housingsup unless one is there; uninstall keeps the configuration.
+PREFIX ?= /usr/local
+CONF   := $(DESTDIR)/etc/housingsup/housingsup.conf
+install: build/release/housingsup
+	install -D -m 0755 build/release/housingsup $(DESTDIR)$(PREFIX)/bin/housingsup
+	install -D -m 0644 scripts/packaging/housingsup.8 $(DESTDIR)$(PREFIX)/share/man/man8/housingsup.8
+	install -D -m 0644 init.sql $(DESTDIR)$(PREFIX)/share/housingsup/init.sql
+	sed 's|@PREFIX@|$(PREFIX)|g' scripts/packaging/housingsup.service >build/housingsup.service
+	install -D -m 0644 build/housingsup.service $(DESTDIR)$(PREFIX)/lib/systemd/system/housingsup.service
+	@if [ ! -e $(CONF) ]; then install -D -m 0640 config/housingsup.conf $(CONF) || exit 1; \
+	 echo "installed $(CONF)"; chgrp housingsup $(CONF) 2>/dev/null || true; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/housingsup $(DESTDIR)$(PREFIX)/share/man/man8/housingsup.8 \
+	      $(DESTDIR)$(PREFIX)/share/housingsup/init.sql $(DESTDIR)$(PREFIX)/lib/systemd/system/housingsup.service
+	rmdir $(DESTDIR)$(PREFIX)/share/housingsup 2>/dev/null || true

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup.sh - install what housingsup needs and is missing: Debian packages
 # (only when one is absent: apt-get update, then install) and the Kafka broker
-# jars from Maven Central (scripts/kafka/pom.xml -> $HS_STACK_DIR/kafka-libs).
+# jars from Maven Central (scripts/kafka/pom.xml -> $HS_STACK_DIR/kafka-libs), and a
+# Python venv with check-jsonschema for the Compose check ($HS_STACK_DIR/tools-venv).
 # Idempotent and quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 STACK_DIR=${HS_STACK_DIR:-$PWD/.stack}
 PACKAGES="build-essential pkg-config librdkafka-dev libjsmn-dev libconfuse-dev libpq-dev
           libcmocka-dev postgresql-15 postgresql-client-15 clang libclang-rt-14-dev kafkacat
-          spin jq curl prometheus"
+          spin jq curl prometheus groff-base man-db python3-yaml systemd"
 
 missing=""
 for p in $PACKAGES; do
@@ -31,4 +32,12 @@ if [ ! -f "$STACK_DIR/kafka-libs/.complete" ]; then
     mvn -q -B -f scripts/kafka/pom.xml dependency:copy-dependencies \
         -DoutputDirectory="$STACK_DIR/kafka-libs"
     touch "$STACK_DIR/kafka-libs/.complete"
+fi
+
+if [ ! -f "$STACK_DIR/tools-venv/.complete" ]; then
+    echo "setup: installing check-jsonschema (it ships the Compose schema) into $STACK_DIR/tools-venv"
+    rm -rf "$STACK_DIR/tools-venv"
+    python3 -m venv "$STACK_DIR/tools-venv"
+    "$STACK_DIR/tools-venv/bin/pip" install -q --disable-pip-version-check check-jsonschema pyyaml
+    touch "$STACK_DIR/tools-venv/.complete"
 fi

@@ -44,6 +44,7 @@ for variant in release asan; do
 done
 
 run_binary tests/spin/check.sh
+run_binary scripts/packaging/check.sh
 run_binary "tests/fuzz/run.sh ${HS_FUZZ_SECONDS:-20}"
 
 if scripts/stack.sh start; then

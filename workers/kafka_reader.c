@@ -64,8 +64,12 @@ static void advance_durable(struct kreader *k)
         struct handed_out *h = &k->fifo[k->first];
         if ((int64_t)(hs_ring_head(writer_ring(k, h->writer)) - h->ring_end) < 0)
             break;
-        k->commit_offset[h->partition] = h->offset + 1;
-        k->commit_dirty = true;
+        /* A partition revoked meanwhile belongs to another member now: its
+         * progress is that member's to commit (the rows are safe either way). */
+        if (k->assigned[h->partition]) {
+            k->commit_offset[h->partition] = h->offset + 1;
+            k->commit_dirty = true;
+        }
         atomic_fetch_add_explicit(&k->w->stats->records_out, h->records, memory_order_relaxed);
         k->first = (k->first + 1) % FIFO_CAP;
         k->used--;
