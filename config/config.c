@@ -50,6 +50,7 @@ static cfg_t *config_schema(void)
         CFG_END()};
     static cfg_opt_t opts[] = {
         CFG_STR("csv_path", "data/housing.csv", CFGF_NONE),
+        CFG_BOOL("follow", cfg_false, CFGF_NONE),
         CFG_STR("state_dir", "run", CFGF_NONE),
         CFG_INT("batch_size", 100, CFGF_NONE),
         CFG_INT("writers", 2, CFGF_NONE),
@@ -119,6 +120,7 @@ static int read_top_level(cfg_t *c, struct hs_config *cfg, char *err, size_t err
         copy_string(cfg->metrics_address, sizeof cfg->metrics_address,
                     cfg_getstr(c, "metrics_address"), "metrics_address", f, err, errlen))
         return -1;
+    cfg->follow = cfg_getbool(c, "follow") ? 1 : 0;
     if ((cfg->ring_slots & (cfg->ring_slots - 1)) != 0) {
         snprintf(err, errlen, "%s: ring_slots = %d is not a power of two", f, cfg->ring_slots);
         return -1;
@@ -280,6 +282,8 @@ static void print_section(cfg_t *sec, const char *prefix, FILE *out)
             char inner[128];
             snprintf(inner, sizeof inner, "%s.", full);
             print_section(cfg_opt_getnsec(o, 0), inner, out);
+        } else if (o->type == CFGT_BOOL) {
+            fprintf(out, "%s = %s\n", full, cfg_opt_getnbool(o, 0) ? "true" : "false");
         } else if (o->type == CFGT_INT) {
             fprintf(out, "%s = %ld\n", full, cfg_opt_getnint(o, 0));
         } else if (o->type == CFGT_STR) {

@@ -42,7 +42,7 @@ struct hs_status {
     long uptime_s;
     const char *config, *csv, *topic;
     int writers, batch_size;
-    uint64_t dead_letters;  /* all roles together */
+    uint64_t dead_letters;  /* stored in the dead-letter table (the writers' count) */
     int64_t lag;            /* all partitions together, -1 unknown */
     struct hs_status_row rows[HS_MAX_CHILDREN];
     int nrows;

@@ -385,7 +385,8 @@ static void snapshot_children(struct supervisor *s, struct hs_status *st, int64_
             .ring_fill = ring ? (long)hs_ring_fill(ring) : -1,
             .ring_cap = ring ? (long)ring->capacity : -1,
             .last_exit = c->last_exit[0] ? c->last_exit : "-"};
-        st->dead_letters += r->dead_letters;
+        if (slot >= HS_ROLE_WRITER0) /* stored; upstream roles count the same ones on the way */
+            st->dead_letters += r->dead_letters;
     }
 }
 

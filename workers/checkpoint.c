@@ -6,6 +6,7 @@
 #include "checkpoint.h"
 
 #include <stdio.h>
+#include <string.h>
 
 void hs_checkpoint_path(const char *state_dir, char *out, size_t cap)
 {
@@ -18,11 +19,16 @@ int hs_checkpoint_read(const char *path, struct hs_checkpoint *cp)
     if (f == NULL)
         return -1;
     unsigned long long dev, ino, offset, line;
-    int n = fscanf(f, "dev %llu ino %llu offset %llu line %llu", &dev, &ino, &offset, &line);
+    unsigned generation = 0;
+    char src[HS_SRC_MAX] = "";
+    int n = fscanf(f, "dev %llu ino %llu offset %llu line %llu generation %u src %95[^\n]", &dev,
+                   &ino, &offset, &line, &generation, src);
     fclose(f);
-    if (n != 4)
+    if (n < 4) /* an older checkpoint has no generation and source name */
         return -1;
-    *cp = (struct hs_checkpoint){.dev = dev, .ino = ino, .offset = offset, .line = line};
+    *cp = (struct hs_checkpoint){.dev = dev, .ino = ino, .offset = offset, .line = line,
+                                 .generation = generation};
+    memcpy(cp->src, src, sizeof cp->src);
     return 0;
 }
 
@@ -33,9 +39,9 @@ int hs_checkpoint_write(const char *path, const struct hs_checkpoint *cp)
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return -1;
-    fprintf(f, "dev %llu ino %llu offset %llu line %llu\n", (unsigned long long)cp->dev,
-            (unsigned long long)cp->ino, (unsigned long long)cp->offset,
-            (unsigned long long)cp->line);
+    fprintf(f, "dev %llu ino %llu offset %llu line %llu generation %u src %s\n",
+            (unsigned long long)cp->dev, (unsigned long long)cp->ino,
+            (unsigned long long)cp->offset, (unsigned long long)cp->line, cp->generation, cp->src);
     if (fclose(f) != 0)
         return -1;
     return rename(tmp, path);

@@ -5,18 +5,23 @@
  * The publisher writes it after Kafka has acknowledged the records up to that
  * point; the CSV reader reads it when it starts on empty rings. It is written
  * to a temporary file and renamed, so a reader always sees a whole record.
- * The file's device and inode are part of it: a replaced file starts afresh.
+ * It names the file by device and inode, generation and source name, so the
+ * reader can tell a replaced (rotated) file from the one it was reading.
  */
 #ifndef HS_CHECKPOINT_H
 #define HS_CHECKPOINT_H
 
 #include <stdint.h>
 
+#include "record.h"
+
 struct hs_checkpoint {
     uint64_t dev;
     uint64_t ino;
     uint64_t offset; /* byte offset of the first line not yet acknowledged */
     uint64_t line;   /* number of the last line acknowledged */
+    uint32_t generation;
+    char src[HS_SRC_MAX]; /* the file's source name (its base name, "~N" added) */
 };
 
 /* Path of the checkpoint file for a state directory. */

@@ -1,41 +1,64 @@
 /*
- * csv_reader.c - the CSV reader: turns the configured file into items on the
- * CSV ring, marking every batch_size-th record as the end of a micro-batch.
+ * csv_reader.c - the CSV reader: turns csv_path into items on the CSV ring,
+ * marking every batch_size-th record, and the last record of each file, as
+ * the end of a micro-batch (a Kafka message never mixes two files).
+ *
+ * What it reads:
+ *   - csv_path is a file: that file. With follow = true it then waits for
+ *     lines appended to it, and when the path is replaced (rotated, removed
+ *     and created again, or truncated) it finishes the old file and reads the
+ *     new one as the next generation: source name "<name>~1", "~2", ...
+ *   - csv_path is a directory: its *.csv files in name order. With follow it
+ *     looks for new ones every half second. A file that appears with a name
+ *     sorting before one already read is reported and left alone.
  *
  * Where to start: a restarted reader continues after the last item its
- * predecessor published (the ring's last slot says where that line ended);
- * a reader on fresh rings continues from the checkpoint the publisher keeps.
+ * predecessor published (the ring's last slot says which file, and where in
+ * it, that line ended); a reader on fresh rings continues from the
+ * checkpoint the publisher keeps. Either names the file by device and inode,
+ * so a file rotated away meanwhile is found again and finished first.
  * Each item is held back until the next line is read, so the final item of
- * the file can still be marked as the end of its (short) batch.
+ * a file can still be marked as the end of its (short) batch.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../supervisor/exitcodes.h"
 #include "../supervisor/log.h"
 #include "checkpoint.h"
-#include "csv.h"
+#include "csv_source.h"
 #include "worker.h"
+
+#define FOLLOW_POLL_US 200000
+#define DIRECTORY_POLL_US 500000
 
 struct reader {
     struct hs_worker *w;
-    FILE *file;
-    const char *path;
-    char src[HS_SRC_MAX];
-    struct hs_csv_header header;
-    uint64_t line;   /* number of the last line read */
-    uint64_t offset; /* byte offset just past it */
-    uint32_t in_batch;
-    uint64_t records;     /* records read by this process, for pacing */
-    int64_t started_us;
+    const struct hs_config *cfg;
+    bool follow;                 /* follow = true */
+    bool tail;                   /* follow a single file: wait at its end for more */
+    struct hs_csv_source cur;
+    struct hs_checkpoint resume; /* where the predecessor stopped */
+    bool has_resume;
     struct hs_item pending;
     bool has_pending;
+    uint32_t in_batch;
+    uint64_t records;            /* records read by this process, for pacing */
+    int64_t started_us;
+    char header_error[HS_REASON_MAX]; /* why the last file opened has a bad header */
+    struct timespec last_scan;   /* directory mode: when the previous listing began */
 };
+
+enum { READ_END, READ_STOP, READ_FAILED };
+
+/* ---- items ---- */
 
 /* Publishes an item, waiting while the ring is full. False if we must exit. */
 static bool push(struct reader *r, const struct hs_item *item)
@@ -53,6 +76,8 @@ static bool push(struct reader *r, const struct hs_item *item)
 
 static bool flush_pending(struct reader *r, bool end_of_batch)
 {
+    if (end_of_batch)
+        r->in_batch = 0;
     if (!r->has_pending)
         return true;
     if (end_of_batch)
@@ -61,26 +86,54 @@ static bool flush_pending(struct reader *r, bool end_of_batch)
     return push(r, &r->pending);
 }
 
-static void make_item(struct reader *r, const char *text, size_t len, struct hs_item *item)
+static void start_item(struct reader *r, struct hs_item *item)
 {
-    char why[HS_REASON_MAX];
     memset(item, 0, offsetof(struct hs_item, u));
-    item->line = r->line;
-    item->end_offset = r->offset;
+    item->line = r->cur.line;
+    item->end_offset = r->cur.offset;
     item->read_us = hs_now_us();
-    memcpy(item->src, r->src, sizeof item->src);
-    if (hs_csv_parse_record(text, len, &r->header, item->u.values, why, sizeof why) == 0) {
-        item->kind = HS_ITEM_ROW;
-        return;
-    }
+    item->file_dev = r->cur.dev;
+    item->file_ino = r->cur.ino;
+    item->generation = r->cur.generation;
+    memcpy(item->src, r->cur.src, sizeof item->src);
+}
+
+static void make_dead(struct reader *r, const char *text, size_t len, const char *why,
+                      struct hs_item *item)
+{
     item->kind = HS_ITEM_DEAD;
     snprintf(item->u.dead.reason, HS_REASON_MAX, "%s", why);
     item->u.dead.raw_len = (uint32_t)(len < HS_RAW_MAX ? len : HS_RAW_MAX);
     memcpy(item->u.dead.raw, text, item->u.dead.raw_len);
-    hs_warn("%s:%llu: %s (sent to the dead-letter table)", r->path,
-            (unsigned long long)r->line, why);
+    hs_warn("%s:%llu: %s (sent to the dead-letter table)", r->cur.path,
+            (unsigned long long)r->cur.line, why);
     atomic_fetch_add_explicit(&r->w->stats->dead_letters, 1, memory_order_relaxed);
 }
+
+static void make_item(struct reader *r, const char *text, size_t len, struct hs_item *item)
+{
+    char why[HS_REASON_MAX];
+    start_item(r, item);
+    if (hs_csv_parse_record(text, len, &r->cur.header, item->u.values, why, sizeof why) == 0)
+        item->kind = HS_ITEM_ROW;
+    else
+        make_dead(r, text, len, why, item);
+}
+
+/* A file whose header is wrong cannot be read: its first line becomes a dead
+ * letter saying so, and the reader goes on with the next file. */
+static bool reject_file(struct reader *r)
+{
+    char reason[HS_REASON_MAX];
+    struct hs_item item;
+    snprintf(reason, sizeof reason, "%s; the file is skipped", r->header_error);
+    start_item(r, &item);
+    make_dead(r, r->cur.buf, strcspn(r->cur.buf, "\r\n"), reason, &item);
+    item.flags |= HS_ITEM_END_OF_BATCH;
+    return flush_pending(r, true) && push(r, &item);
+}
+
+/* ---- reading one file ---- */
 
 static bool blank(const char *s, size_t n)
 {
@@ -90,79 +143,10 @@ static bool blank(const char *s, size_t n)
     return true;
 }
 
-/* Reads one line into *buf; returns its length without the newline, or -1 at EOF. */
-static ssize_t read_line(struct reader *r, char **buf, size_t *cap)
-{
-    ssize_t n = getline(buf, cap, r->file);
-    if (n < 0)
-        return -1;
-    r->line++;
-    r->offset += (uint64_t)n;
-    if (n > 0 && (*buf)[n - 1] == '\n')
-        n--;
-    return n;
-}
-
-static int read_header(struct reader *r, char **buf, size_t *cap)
-{
-    char why[256];
-    ssize_t n = read_line(r, buf, cap);
-    if (n < 0) {
-        hs_error("%s: the file is empty (a header row naming the 14 columns is required)", r->path);
-        return -1;
-    }
-    if (hs_csv_parse_header(*buf, (size_t)n, &r->header, why, sizeof why) != 0) {
-        hs_error("%s:1: %s", r->path, why);
-        return -1;
-    }
-    return 0;
-}
-
-/* Where the previous reader stopped: the last published item, else the checkpoint. */
-static void find_start(struct reader *r, uint64_t *offset, uint64_t *line)
-{
-    const struct hs_item *last = hs_ring_last_published(r->w->seg->csv_ring);
-    struct hs_checkpoint cp;
-    char cp_path[PATH_MAX + 32];
-    struct stat st;
-    *offset = 0;
-    *line = 0;
-    if (last != NULL) {
-        *offset = last->end_offset;
-        *line = last->line;
-        return;
-    }
-    hs_checkpoint_path(r->w->cfg->state_dir, cp_path, sizeof cp_path);
-    if (hs_checkpoint_read(cp_path, &cp) == 0 && fstat(fileno(r->file), &st) == 0 &&
-        cp.dev == (uint64_t)st.st_dev && cp.ino == (uint64_t)st.st_ino &&
-        cp.offset <= (uint64_t)st.st_size) {
-        *offset = cp.offset;
-        *line = cp.line;
-    }
-}
-
-static int seek_to_start(struct reader *r)
-{
-    uint64_t offset, line;
-    find_start(r, &offset, &line);
-    if (offset <= r->offset)
-        return 0; /* nothing read yet beyond the header */
-    if (fseeko(r->file, (off_t)offset, SEEK_SET) != 0) {
-        hs_error("%s: cannot seek to byte %llu: %s", r->path, (unsigned long long)offset,
-                 strerror(errno));
-        return -1;
-    }
-    hs_info("%s: resuming after line %llu (byte %llu)", r->path, (unsigned long long)line,
-            (unsigned long long)offset);
-    r->offset = offset;
-    r->line = line;
-    return 0;
-}
-
 /* With rate_limit set, sleeps until record number `records` is due. */
 static void pace(struct reader *r)
 {
-    int limit = r->w->cfg->rate_limit;
+    int limit = r->cfg->rate_limit;
     if (limit <= 0)
         return;
     int64_t due = r->started_us + (int64_t)(r->records * 1000000 / (uint64_t)limit);
@@ -171,56 +155,313 @@ static void pace(struct reader *r)
         usleep((useconds_t)ahead);
 }
 
-static int read_records(struct reader *r, char **buf, size_t *cap)
+/* Reads the current file up to its end (its last whole line when following). */
+static int read_lines(struct reader *r)
 {
-    r->started_us = hs_now_us();
     ssize_t n;
-    while (!hs_worker_stopping(r->w) && (n = read_line(r, buf, cap)) >= 0) {
-        if (blank(*buf, (size_t)n))
+    while (!hs_worker_stopping(r->w) && (n = hs_csv_source_next(&r->cur, r->tail)) != -1) {
+        if (n == -2) {
+            hs_error("%s: read failed after line %llu: %s", r->cur.path,
+                     (unsigned long long)r->cur.line, strerror(errno));
+            return READ_FAILED;
+        }
+        if (blank(r->cur.buf, (size_t)n))
             continue;
         uint32_t batch = atomic_load_explicit(&r->w->seg->control->batch_size,
                                               memory_order_relaxed);
         if (!flush_pending(r, r->in_batch >= batch))
-            return HS_EXIT_FAILURE;
-        if (r->in_batch >= batch)
-            r->in_batch = 0;
+            return READ_FAILED;
         r->records++;
         pace(r);
-        make_item(r, *buf, (size_t)n, &r->pending);
+        make_item(r, r->cur.buf, (size_t)n, &r->pending);
         r->has_pending = true;
         r->in_batch++;
         if (hs_worker_orphaned(r->w))
-            return HS_EXIT_FAILURE;
+            return READ_FAILED;
     }
-    if (ferror(r->file)) {
-        hs_error("%s: read failed after line %llu: %s", r->path, (unsigned long long)r->line,
+    return hs_worker_stopping(r->w) ? READ_STOP : READ_END;
+}
+
+/* Opens a file and, when it is the one the predecessor stopped in, moves to
+ * where it stopped. Returns an enum hs_csv_open; a bad header is logged. */
+static int open_file(struct reader *r, const char *path, const char *base_src, uint32_t generation)
+{
+    char why[256];
+    int rc = hs_csv_source_open(&r->cur, path, base_src, generation, r->tail, why, sizeof why);
+    if (rc == HS_CSV_BAD_HEADER) {
+        hs_error("%s:1: %s", path, why);
+        snprintf(r->header_error, sizeof r->header_error, "%s", why);
+    }
+    if (rc != HS_CSV_OPENED || !r->has_resume || r->resume.dev != r->cur.dev ||
+        r->resume.ino != r->cur.ino || r->resume.generation != generation)
+        return rc;
+    r->has_resume = false;
+    if (hs_csv_source_seek(&r->cur, r->resume.offset, r->resume.line) != 0) {
+        hs_error("%s: cannot seek to byte %llu: %s", path, (unsigned long long)r->resume.offset,
                  strerror(errno));
-        return HS_EXIT_FAILURE;
+        return HS_CSV_NO_FILE;
     }
-    if (!flush_pending(r, true))
+    if (r->resume.offset > 0)
+        hs_info("%s: resuming after line %llu (byte %llu)", path,
+                (unsigned long long)r->resume.line, (unsigned long long)r->resume.offset);
+    return rc;
+}
+
+/* Sleeps one polling interval. False when the reader must stop. */
+static bool wait_a_while(struct reader *r, useconds_t us)
+{
+    usleep(us);
+    return !hs_worker_stopping(r->w) && !hs_worker_orphaned(r->w);
+}
+
+/* Reads the open file to its end; when following, goes on waiting for lines
+ * appended to it until `path` names another file. Then reads what was added
+ * last, ends the batch and closes the file. Returns READ_*. */
+static int read_open_file(struct reader *r, const char *path)
+{
+    int rc = read_lines(r);
+    while (rc == READ_END && r->tail && !hs_csv_source_replaced(&r->cur, path)) {
+        if (!flush_pending(r, true)) /* what has come so far goes out now */
+            rc = READ_FAILED;
+        else if (!wait_a_while(r, FOLLOW_POLL_US))
+            rc = READ_STOP;
+        else
+            rc = read_lines(r);
+    }
+    if (rc == READ_END && r->tail)
+        rc = read_lines(r); /* what was written just before the file was replaced */
+    if (rc != READ_FAILED && !flush_pending(r, true))
+        rc = READ_FAILED;
+    if (rc == READ_END)
+        hs_info("%s: read to the end, line %llu", r->cur.path, (unsigned long long)r->cur.line);
+    hs_csv_source_close(&r->cur);
+    return rc;
+}
+
+/* ---- csv_path is a file ---- */
+
+/* The file the predecessor was reading, if the path has been rotated away
+ * from it: another entry of the same directory with its device and inode. */
+static bool find_rotated(struct reader *r, char *out, size_t cap)
+{
+    char dir_copy[PATH_MAX];
+    snprintf(dir_copy, sizeof dir_copy, "%s", r->cfg->csv_path);
+    const char *dir = dirname(dir_copy);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat st;
+    bool found = false;
+    while (d != NULL && !found && (e = readdir(d)) != NULL) {
+        snprintf(out, cap, "%s/%s", dir, e->d_name);
+        found = stat(out, &st) == 0 && S_ISREG(st.st_mode) &&
+                (uint64_t)st.st_dev == r->resume.dev && (uint64_t)st.st_ino == r->resume.ino;
+    }
+    if (d != NULL)
+        closedir(d);
+    return found;
+}
+
+/* Which generation the file now at csv_path is, after finishing a
+ * predecessor that was rotated away meanwhile. -1 if reading that failed. */
+static long first_generation(struct reader *r, const char *base_src)
+{
+    struct stat st;
+    char rotated[PATH_MAX + 256];
+    if (!r->has_resume)
+        return 0;
+    if (stat(r->cfg->csv_path, &st) == 0 && (uint64_t)st.st_dev == r->resume.dev &&
+        (uint64_t)st.st_ino == r->resume.ino && (uint64_t)st.st_size >= r->resume.offset)
+        return r->resume.generation; /* the same file, not truncated */
+    if (find_rotated(r, rotated, sizeof rotated) &&
+        open_file(r, rotated, base_src, r->resume.generation) == HS_CSV_OPENED) {
+        hs_info("%s: finishing %s, which it was rotated to", r->cfg->csv_path, rotated);
+        if (read_open_file(r, r->cfg->csv_path) == READ_FAILED)
+            return -1;
+    }
+    r->has_resume = false;
+    hs_info("%s: a new file since the last run: reading it as generation %u", r->cfg->csv_path,
+            r->resume.generation + 1);
+    return (long)r->resume.generation + 1;
+}
+
+enum { OPEN_OK, OPEN_SKIPPED, OPEN_STOP, OPEN_FATAL, OPEN_FAILED };
+
+/* Opens generation g of csv_path. At the start a missing file or a bad header
+ * is a configuration error; later, when following, a missing or still empty
+ * file is waited for, and one with a bad header is reported and skipped. */
+static int open_generation(struct reader *r, const char *path, const char *base_src, uint32_t g,
+                           bool first)
+{
+    for (;;) {
+        int rc = open_file(r, path, base_src, g);
+        if (rc == HS_CSV_OPENED)
+            return OPEN_OK;
+        if (rc == HS_CSV_NO_FILE && first) {
+            hs_error("%s: cannot open: %s", path, strerror(errno));
+            return OPEN_FATAL;
+        }
+        if (rc == HS_CSV_EMPTY && !r->follow) {
+            hs_error("%s: the file is empty (a header row naming the 14 columns is required)", path);
+            return OPEN_FATAL;
+        }
+        if (rc == HS_CSV_BAD_HEADER) {
+            if (first || !reject_file(r)) {
+                hs_csv_source_close(&r->cur);
+                return first ? OPEN_FATAL : OPEN_FAILED;
+            }
+            while (!hs_csv_source_replaced(&r->cur, path))
+                if (!wait_a_while(r, FOLLOW_POLL_US))
+                    break;
+            hs_csv_source_close(&r->cur);
+            return OPEN_SKIPPED;
+        }
+        if (!wait_a_while(r, FOLLOW_POLL_US))
+            return OPEN_STOP;
+    }
+}
+
+static int read_file_path(struct reader *r)
+{
+    const char *path = r->cfg->csv_path;
+    char path_copy[PATH_MAX];
+    snprintf(path_copy, sizeof path_copy, "%s", path);
+    const char *base_src = basename(path_copy);
+    long g = first_generation(r, base_src);
+    if (g < 0)
         return HS_EXIT_FAILURE;
-    hs_info("%s: %s after line %llu", r->path,
-            hs_worker_stopping(r->w) ? "stopped" : "reached the end", (unsigned long long)r->line);
-    return HS_EXIT_OK;
+    for (bool first = true;; first = false, g++) {
+        switch (open_generation(r, path, base_src, (uint32_t)g, first)) {
+        case OPEN_FATAL: return HS_EXIT_FATAL;
+        case OPEN_FAILED: return HS_EXIT_FAILURE;
+        case OPEN_STOP: return HS_EXIT_OK;
+        case OPEN_SKIPPED: continue;
+        }
+        int read = read_open_file(r, path);
+        if (read == READ_FAILED)
+            return HS_EXIT_FAILURE;
+        if (read == READ_STOP || !r->follow)
+            return HS_EXIT_OK;
+        hs_info("%s was replaced: reading the new file as generation %ld", path, g + 1);
+    }
+}
+
+/* ---- csv_path is a directory ---- */
+
+static int csv_only(const struct dirent *e)
+{
+    size_t n = strlen(e->d_name);
+    return n > 4 && strcmp(e->d_name + n - 4, ".csv") == 0 && e->d_name[0] != '.';
+}
+
+static bool before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* A file that appeared since the previous listing with a name sorting before
+ * the cursor will never be read: say so, once. */
+static void report_late(struct reader *r, const char *path, const char *cursor,
+                        const struct timespec *scan)
+{
+    struct stat st;
+    if (r->last_scan.tv_sec != 0 && stat(path, &st) == 0 && !before(&st.st_ctim, &r->last_scan) &&
+        before(&st.st_ctim, scan))
+        hs_warn("%s: left alone: its name sorts before %s, which has been read already "
+                "(new files must sort after the ones before them)", path, cursor);
+}
+
+/* Reads every file of the directory whose name sorts after `cursor` (and
+ * the cursor's own file when the predecessor stopped inside it). */
+static int read_new_files(struct reader *r, char *cursor)
+{
+    struct dirent **names;
+    struct timespec scan;
+    clock_gettime(CLOCK_REALTIME, &scan);
+    int n = scandir(r->cfg->csv_path, &names, csv_only, alphasort), rc = READ_END;
+    if (n < 0) {
+        hs_error("%s: cannot list the directory: %s", r->cfg->csv_path, strerror(errno));
+        return READ_FAILED;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        char path[PATH_MAX + 256];
+        int order = strcmp(name, cursor);
+        bool resume_here = order == 0 && r->has_resume;
+        snprintf(path, sizeof path, "%s/%s", r->cfg->csv_path, name);
+        if (order < 0)
+            report_late(r, path, cursor, &scan);
+        if (rc != READ_END || (order <= 0 && !resume_here))
+            continue;
+        int open = open_file(r, path, name, 0);
+        r->has_resume = false;
+        if (open == HS_CSV_BAD_HEADER && !reject_file(r))
+            rc = READ_FAILED;
+        else if (open == HS_CSV_OPENED)
+            rc = read_open_file(r, path);
+        hs_csv_source_close(&r->cur);
+        if (open == HS_CSV_NO_FILE || open == HS_CSV_EMPTY)
+            hs_warn("%s: cannot read it: %s", path, open == HS_CSV_EMPTY ? "it is empty" : strerror(errno));
+        if (rc != READ_FAILED)
+            snprintf(cursor, HS_SRC_MAX, "%s", name);
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    r->last_scan = scan;
+    return rc;
+}
+
+static int read_directory(struct reader *r)
+{
+    char cursor[HS_SRC_MAX] = "";
+    if (r->has_resume)
+        snprintf(cursor, sizeof cursor, "%s", r->resume.src);
+    for (;;) {
+        int rc = read_new_files(r, cursor);
+        if (rc == READ_FAILED)
+            return HS_EXIT_FAILURE;
+        if (rc == READ_STOP || !r->follow || !wait_a_while(r, DIRECTORY_POLL_US))
+            return HS_EXIT_OK;
+    }
+}
+
+/* ---- the role ---- */
+
+/* Where the previous reader stopped: the last published item, else the checkpoint. */
+static void find_resume(struct reader *r)
+{
+    const struct hs_item *last = hs_ring_last_published(r->w->seg->csv_ring);
+    char cp_path[PATH_MAX + 32];
+    if (last != NULL) {
+        r->resume = (struct hs_checkpoint){.dev = last->file_dev, .ino = last->file_ino,
+                                           .offset = last->end_offset, .line = last->line,
+                                           .generation = last->generation};
+        memcpy(r->resume.src, last->src, sizeof r->resume.src);
+        r->has_resume = true;
+        return;
+    }
+    hs_checkpoint_path(r->cfg->state_dir, cp_path, sizeof cp_path);
+    r->has_resume = hs_checkpoint_read(cp_path, &r->resume) == 0;
 }
 
 int hs_csv_reader_main(struct hs_worker *w)
 {
-    struct reader r = {.w = w, .path = w->cfg->csv_path};
-    char path_copy[PATH_MAX];
-    snprintf(path_copy, sizeof path_copy, "%s", r.path);
-    snprintf(r.src, sizeof r.src, "%s", basename(path_copy));
-    r.file = fopen(r.path, "r");
-    if (r.file == NULL) {
-        hs_error("%s: cannot open: %s", r.path, strerror(errno));
-        return HS_EXIT_FATAL;
+    struct reader *r = calloc(1, sizeof *r);
+    struct stat st;
+    if (r == NULL) {
+        hs_error("out of memory");
+        return HS_EXIT_FAILURE;
     }
-    char *buf = NULL;
-    size_t cap = 0;
-    int rc = HS_EXIT_FATAL;
-    if (read_header(&r, &buf, &cap) == 0 && seek_to_start(&r) == 0)
-        rc = read_records(&r, &buf, &cap);
-    free(buf);
-    fclose(r.file);
+    *r = (struct reader){.w = w, .cfg = w->cfg, .follow = w->cfg->follow != 0,
+                         .started_us = hs_now_us()};
+    find_resume(r);
+    bool directory = stat(w->cfg->csv_path, &st) == 0 && S_ISDIR(st.st_mode);
+    r->tail = r->follow && !directory;
+    int rc = directory ? read_directory(r) : read_file_path(r);
+    if (rc == HS_EXIT_OK && !flush_pending(r, true))
+        rc = HS_EXIT_FAILURE;
+    hs_info("%s: %s", w->cfg->csv_path, hs_worker_stopping(w) ? "stopped" : "nothing more to read");
+    hs_csv_source_close(&r->cur);
+    free(r);
     return rc;
 }

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "../supervisor/exitcodes.h"
 #include "../supervisor/log.h"
@@ -161,8 +160,10 @@ static void release_delivered(struct publisher *p)
     if (items == 0)
         return;
     const struct hs_item *last = hs_ring_item(p->ring, items - 1);
-    p->checkpoint.offset = last->end_offset;
-    p->checkpoint.line = last->line;
+    p->checkpoint = (struct hs_checkpoint){.dev = last->file_dev, .ino = last->file_ino,
+                                           .offset = last->end_offset, .line = last->line,
+                                           .generation = last->generation};
+    memcpy(p->checkpoint.src, last->src, sizeof p->checkpoint.src);
     hs_ring_release(p->ring, items);
     p->sent -= items;
     atomic_fetch_add_explicit(&p->w->stats->records_out, items, memory_order_relaxed);
@@ -193,16 +194,6 @@ static int publish_loop(struct publisher *p)
     }
 }
 
-static void init_checkpoint(struct publisher *p)
-{
-    struct stat st;
-    hs_checkpoint_path(p->w->cfg->state_dir, p->checkpoint_path, sizeof p->checkpoint_path);
-    if (stat(p->w->cfg->csv_path, &st) == 0) {
-        p->checkpoint.dev = (uint64_t)st.st_dev;
-        p->checkpoint.ino = (uint64_t)st.st_ino;
-    }
-}
-
 int hs_publisher_main(struct hs_worker *w)
 {
     struct publisher p = {.w = w, .ring = w->seg->csv_ring};
@@ -210,7 +201,7 @@ int hs_publisher_main(struct hs_worker *w)
     p.inflight = calloc(p.inflight_cap, sizeof *p.inflight);
     p.items = calloc(p.ring->capacity, sizeof *p.items);
     int rc = HS_EXIT_FAILURE;
-    init_checkpoint(&p);
+    hs_checkpoint_path(w->cfg->state_dir, p.checkpoint_path, sizeof p.checkpoint_path);
     if (p.inflight == NULL || p.items == NULL)
         hs_error("out of memory for %u in-flight batches", p.inflight_cap);
     else if (create_producer(&p) == 0 && hs_kafka_ensure_topic(p.rk, w->cfg) == 0) {

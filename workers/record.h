@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 #define HS_NCOLS 14
-#define HS_SRC_MAX 96   /* source name: a CSV file's base name, or a Kafka position */
+#define HS_SRC_MAX 96   /* source name: a CSV file's base name (with "~N" for the Nth
+                           replacement of a followed file), or a Kafka position */
 #define HS_RAW_MAX 512  /* bytes of a dead letter's raw input kept; longer input is cut */
 #define HS_REASON_MAX 200
 
@@ -43,6 +44,8 @@ struct hs_item {
     uint64_t line;       /* 1-based line in the source file; 0 when not from a file */
     uint64_t end_offset; /* byte offset just past this line in the source file */
     int64_t read_us;     /* when the CSV reader read it, microseconds since the epoch */
+    uint64_t file_dev, file_ino; /* the CSV file it came from, for the publisher's checkpoint */
+    uint32_t generation; /* times the file at csv_path had been replaced (follow mode) */
     char src[HS_SRC_MAX];
     union {
         double values[HS_NCOLS];

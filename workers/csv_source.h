@@ -1,0 +1,57 @@
+/*
+ * csv_source.h - one CSV file as the CSV reader reads it: which file it is
+ * (device, inode, generation, source name), its header, and how far into it
+ * the reader has got, in lines and bytes.
+ *
+ * Lines are handed out whole: while a file is followed, a last line without
+ * its newline is still being written, so it is left for the next read.
+ */
+#ifndef HS_CSV_SOURCE_H
+#define HS_CSV_SOURCE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "csv.h"
+#include "record.h"
+
+struct hs_csv_source {
+    FILE *file;
+    char path[PATH_MAX];
+    char src[HS_SRC_MAX];
+    uint64_t dev, ino;
+    uint32_t generation;
+    struct hs_csv_header header;
+    uint64_t line;   /* number of the last line read */
+    uint64_t offset; /* byte offset just past it */
+    char *buf;       /* the last line read */
+    size_t cap;
+};
+
+enum hs_csv_open {
+    HS_CSV_OPENED = 0,
+    HS_CSV_EMPTY = 1,       /* no header yet (a followed file being created) */
+    HS_CSV_NO_FILE = -1,    /* cannot open: errno says why */
+    HS_CSV_BAD_HEADER = -2, /* the reason is in `why`, the line in s->buf */
+};
+
+/* Opens `path` and reads its header; `base_src` plus "~generation" (when
+ * generation > 0) becomes the source name. `follow`: see hs_csv_source_next. */
+enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
+                                    const char *base_src, uint32_t generation, bool follow,
+                                    char *why, size_t whylen);
+/* Continues after line `line`, which ends at byte `offset`. Returns 0 or -1 (errno). */
+int hs_csv_source_seek(struct hs_csv_source *s, uint64_t offset, uint64_t line);
+/* Reads the next line into s->buf: its length without the newline, or -1 at the
+ * end of the file (and when following, before an unfinished last line), or
+ * -2 on a read error (errno). */
+ssize_t hs_csv_source_next(struct hs_csv_source *s, bool follow);
+/* Whether `path` no longer names this file (replaced or removed), or the file
+ * was truncated below what has been read: then the next file is due. */
+bool hs_csv_source_replaced(const struct hs_csv_source *s, const char *path);
+void hs_csv_source_close(struct hs_csv_source *s);
+
+#endif
