@@ -93,6 +93,24 @@ int run_housingsup(const struct run *r, const char *command, char *out, size_t c
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+long run_status_json(const struct run *r, const char *expr)
+{
+    char cmd[1400], line[256] = "";
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int(%s))' "
+             "'%s/status.json' 2>&1", expr, r->dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    if (fgets(line, sizeof line, p) == NULL)
+        line[0] = '\0';
+    pclose(p);
+    char *end;
+    long v = strtol(line, &end, 10);
+    if (end == line)
+        fail_msg("status.json: %s gave: %s", expr, line);
+    return v;
+}
+
 int run_supervisor_pid(const struct run *r)
 {
     char path[700];

@@ -40,6 +40,9 @@ int run_supervisor_pid(const struct run *r);
 int run_child_pid(const struct run *r, const char *role);
 /* Field `column` (0-based, whitespace-separated) of the role's status line, or -1. */
 long run_status_field(const struct run *r, const char *role, int column);
+/* A Python expression (no single quotes) over `d`, the run's status.json as
+ * Python's json module reads it, as an integer; fails the test if it cannot. */
+long run_status_json(const struct run *r, const char *expr);
 /* True when `pid` is a live child of `parent` (guards against killing a reused pid). */
 int is_child_of(int pid, int parent);
 /* True when the run's log contains `text`. */

@@ -79,29 +79,10 @@ static double metric_sum(const char *text, const char *prefix)
     return sum;
 }
 
-/* Evaluates a Python expression (no single quotes) over `d`, the run's status.json. */
-static long status_json_value(const struct run *r, const char *expr)
-{
-    char cmd[1400], line[64] = "";
-    snprintf(cmd, sizeof cmd,
-             "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int(%s))' "
-             "'%s/status.json' 2>&1", expr, r->dir);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    if (fgets(line, sizeof line, p) == NULL)
-        line[0] = '\0';
-    pclose(p);
-    char *end;
-    long v = strtol(line, &end, 10);
-    if (end == line)
-        fail_msg("status.json: %s gave: %s", expr, line);
-    return v;
-}
-
 static long wait_status_json(const struct run *r, const char *expr, long expect, int timeout_s)
 {
     long v = -1;
-    for (int t = 0; t < timeout_s * 10 && (v = status_json_value(r, expr)) != expect; t++)
+    for (int t = 0; t < timeout_s * 10 && (v = run_status_json(r, expr)) != expect; t++)
         usleep(100000);
     return v;
 }
@@ -133,7 +114,7 @@ static void status_json_watch_and_metrics(void **state)
     assert_int_equal(wait_status_json(&r, WRITERS_OUT, 506, 10), 506);
     assert_int_equal(wait_status_json(&r, "len(d[\"partitions\"])", 2, 10), 2);
     assert_int_equal(wait_status_json(&r, "sum(p[\"lag\"] or 0 for p in d[\"partitions\"])", 0, 10), 0);
-    assert_int_equal(status_json_value(&r, "d[\"state\"] == \"running\" and d[\"dead_letters\"] == 0"), 1);
+    assert_int_equal(run_status_json(&r, "d[\"state\"] == \"running\" and d[\"dead_letters\"] == 0"), 1);
     assert_int_equal(run_housingsup(&r, "status --json", out, sizeof out), 0);
     assert_int_equal(strncmp(out, "{\"state\":\"running\",\"pid\":", 25), 0);
 
