@@ -30,17 +30,9 @@ KAFKA_LIBS=$STACK_DIR/kafka-libs
 PG_USER=postgres
 
 die() { echo "stack: $*" >&2; exit 1; }
+# shellcheck source=scripts/kafka-node.sh
+. "$ROOT/scripts/kafka-node.sh"
 as_pg() { runuser -u "$PG_USER" -- "$@"; }
-
-# Waits up to $1 seconds for the command in "${@:2}" to succeed.
-wait_for() {
-    local seconds=$1; shift
-    for _ in $(seq $((seconds * 10))); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
 
 # ---- PostgreSQL ----
 
@@ -92,8 +84,6 @@ pg_stop() {
 
 # ---- Kafka ----
 
-kafka_pid() { [ -f "$KAFKA_DIR/kafka.pid" ] && kill -0 "$(cat "$KAFKA_DIR/kafka.pid")" 2>/dev/null && cat "$KAFKA_DIR/kafka.pid"; }
-
 kafka_ready() { kcat -b "127.0.0.1:$KAFKA_PORT" -L -m 2 2>/dev/null | grep -q "1 brokers"; }
 
 kafka_configure() {
@@ -116,43 +106,18 @@ transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 CONF
-    cat >"$KAFKA_DIR/log4j.properties" <<CONF
-log4j.rootLogger=INFO, file
-log4j.appender.file=org.apache.log4j.FileAppender
-log4j.appender.file.File=$KAFKA_DIR/server.log
-log4j.appender.file.layout=org.apache.log4j.PatternLayout
-log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
-log4j.logger.kafka=INFO
-log4j.logger.org.apache.kafka=INFO
-CONF
-    if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
-        java -cp "$KAFKA_LIBS/*" -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
-            kafka.tools.StorageTool format -t "$(cat /proc/sys/kernel/random/uuid | tr -d - | head -c 22)" \
-            -c "$KAFKA_DIR/server.properties" >"$KAFKA_DIR/format.log" 2>&1 \
-            || die "formatting Kafka storage failed; see $KAFKA_DIR/format.log"
-    fi
+    kafka_node_prepare "$KAFKA_DIR" "$(kafka_new_cluster_id)"
 }
 
 kafka_start() {
-    [ -f "$KAFKA_LIBS/.complete" ] || die "the Kafka jars are missing; run scripts/setup.sh"
-    if [ -z "$(kafka_pid)" ]; then
+    if [ -z "$(kafka_node_pid "$KAFKA_DIR")" ]; then
         kafka_configure
-        nohup java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
-            -Dlog4j.configuration="file:$KAFKA_DIR/log4j.properties" \
-            -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
-            >"$KAFKA_DIR/stdout.log" 2>&1 </dev/null &
-        echo $! >"$KAFKA_DIR/kafka.pid"
+        kafka_node_start "$KAFKA_DIR" "-Xms256m -Xmx512m"
     fi
     wait_for 90 kafka_ready || die "Kafka is not ready on 127.0.0.1:$KAFKA_PORT; see $KAFKA_DIR/server.log"
 }
 
-kafka_stop() {
-    local pid
-    pid=$(kafka_pid) || return 0
-    kill "$pid" 2>/dev/null || true
-    wait_for 30 sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
-    rm -f "$KAFKA_DIR/kafka.pid"
-}
+kafka_stop() { kafka_nodes_stop "$KAFKA_DIR"; }
 
 write_env() {
     umask 077
@@ -181,7 +146,7 @@ stop)
     ;;
 status)
     pg_running && echo "PostgreSQL: running on 127.0.0.1:$PG_PORT" || echo "PostgreSQL: stopped"
-    [ -n "$(kafka_pid)" ] && echo "Kafka: running on 127.0.0.1:$KAFKA_PORT (pid $(kafka_pid))" || echo "Kafka: stopped"
+    pid=$(kafka_node_pid "$KAFKA_DIR") && echo "Kafka: running on 127.0.0.1:$KAFKA_PORT (pid $pid)" || echo "Kafka: stopped"
     ;;
 wipe)
     kafka_stop

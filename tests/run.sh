@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 UNIT_TESTS="test_csv test_json test_ring test_config"
-INTEGRATION_TESTS="test_pipeline test_operations test_follow test_scaleout test_chaos"
+INTEGRATION_TESTS="test_pipeline test_operations test_follow test_scaleout test_security test_chaos"
 passed=0
 failed=0
 
@@ -47,9 +47,19 @@ run_binary tests/spin/check.sh
 run_binary scripts/packaging/check.sh
 run_binary "tests/fuzz/run.sh ${HS_FUZZ_SECONDS:-20}"
 
+# The extra brokers: a 3-node cluster (test_scaleout) and one demanding
+# SASL and TLS (test_security). A test whose broker did not start fails.
+stack=${HS_STACK_DIR:-.stack}
+if scripts/kafka-cluster.sh start; then
+    HS_CLUSTER_BOOTSTRAP=$(. "$stack/cluster/env" && echo "$HS_KAFKA_BOOTSTRAP")
+    export HS_CLUSTER_BOOTSTRAP
+fi
+# shellcheck disable=SC1091
+scripts/kafka-secure.sh start && source "$stack/secure/env"
+
 if scripts/stack.sh start; then
     # shellcheck disable=SC1091
-    source "${HS_STACK_DIR:-.stack}/env"
+    source "$stack/env"
     export HOUSINGSUP_BIN=build/asan/housingsup
     for t in $INTEGRATION_TESTS; do
         run_binary "build/asan/tests/$t"
@@ -62,6 +72,10 @@ if scripts/stack.sh start; then
 else
     echo "== the Kafka/PostgreSQL stack did not start: integration tests not run"
     failed=$((failed + 1))
+fi
+if [ "${HS_KEEP_STACK:-0}" != 1 ]; then
+    scripts/kafka-cluster.sh stop
+    scripts/kafka-secure.sh stop
 fi
 
 echo "$passed passed, $failed failed"
