@@ -45,6 +45,7 @@ done
 
 run_binary tests/spin/check.sh
 run_binary scripts/packaging/check.sh
+run_binary "python3 tests/docs/check.py build/release/housingsup"
 run_binary "tests/fuzz/run.sh ${HS_FUZZ_SECONDS:-20}"
 
 # The extra brokers: a 3-node cluster (test_scaleout) and one demanding
