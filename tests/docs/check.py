@@ -70,7 +70,8 @@ def main():
     wrong += [f"{k}: in README, not in the schema" for k in documented if k not in schema]
     results.append(("README's configuration table = the schema's keys and defaults", wrong))
 
-    missing = [k for k in schema if k.split(".")[-1] not in man]
+    missing = [k for k in schema  # named in a font macro line, as the man page's key lists are
+               if not re.search(rf"^\.(?:I|B|IR|BR|RI|RB)\b.*\b{re.escape(k.split('.')[-1])}\b", man, re.M)]
     results.append(("the man page mentions every configuration key", missing))
 
     trouble = section(readme, "Troubleshooting")
