@@ -40,39 +40,6 @@ int hs_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value)
     return 0;
 }
 
-int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg)
-{
-    char why[512];
-    rd_kafka_NewTopic_t *topic = rd_kafka_NewTopic_new(cfg->topic, cfg->partitions,
-                                                       cfg->replication_factor, why, sizeof why);
-    if (topic == NULL) {
-        hs_error("kafka: topic %s: %s", cfg->topic, why);
-        return -1;
-    }
-    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_CreateTopics(rk, &topic, 1, NULL, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
-    int rc = -1;
-    const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
-    size_t n = 0;
-    const rd_kafka_topic_result_t **results = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
-    if (ev == NULL || rd_kafka_event_error(ev)) {
-        hs_error("kafka: cannot create topic %s at %s: %s", cfg->topic, cfg->bootstrap_servers,
-                 ev ? rd_kafka_event_error_string(ev) : "timed out");
-    } else if (n == 1 && rd_kafka_topic_result_error(results[0]) &&
-               rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        hs_error("kafka: cannot create topic %s: %s", cfg->topic,
-                 rd_kafka_topic_result_error_string(results[0]));
-    } else {
-        rc = 0;
-    }
-    if (ev)
-        rd_kafka_event_destroy(ev);
-    rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy(topic);
-    return rc;
-}
-
 /* Sets the security settings the configuration names; empty ones are left
  * to librdkafka's defaults. Values are never logged: they may be secrets. */
 static int set_security(rd_kafka_conf_t *conf, const struct hs_kafka_security *sec)

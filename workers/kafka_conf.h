@@ -12,10 +12,6 @@
 
 /* Sets one property; logs and returns -1 when librdkafka refuses it. */
 int hs_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value);
-/* Creates the configured topic unless it exists. Both Kafka roles call it: the
- * reader then subscribes to a topic that is there, and is assigned its
- * partitions at once instead of at the next metadata refresh. 0, or -1 (logged). */
-int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg);
 /* A new configuration for `client_id`, or NULL (logged). */
 rd_kafka_conf_t *hs_kafka_conf_new(const struct hs_config *cfg, const char *client_id);
 

@@ -24,6 +24,7 @@
 #include "../supervisor/log.h"
 #include "json.h"
 #include "kafka_conf.h"
+#include "kafka_topic.h"
 #include "worker.h"
 
 #define MAX_PARTITIONS 1024
@@ -49,6 +50,7 @@ struct kreader {
     int64_t commit_offset[MAX_PARTITIONS]; /* durable up to here (exclusive), -1 none */
     bool commit_dirty;
     int64_t last_commit_ms, last_lag_ms;
+    int64_t starved_since_ms, last_starve_check_ms; /* see rejoin_if_starved() */
     uint32_t next_writer, writer; /* writer of the message being decoded */
     struct hs_json_decoder decoder;
 };
@@ -319,6 +321,58 @@ static void report_lag(struct kreader *k)
     atomic_store_explicit(&k->w->stats->lag, total, memory_order_relaxed);
 }
 
+static int assigned_count(const struct kreader *k)
+{
+    int n = 0;
+    for (int p = 0; p < MAX_PARTITIONS; p++)
+        n += k->assigned[p];
+    return n;
+}
+
+static int group_members(struct kreader *k)
+{
+    const struct rd_kafka_group_list *groups = NULL;
+    int members = -1;
+    if (rd_kafka_list_groups(k->rk, k->w->cfg->group_id, &groups, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        groups->group_cnt == 1)
+        members = groups->groups[0].member_cnt;
+    if (groups != NULL)
+        rd_kafka_group_list_destroy(groups);
+    return members;
+}
+
+/* librdkafka can miss partitions that appear around a rebalance (a topic just
+ * created, seen for a moment with no partitions from a broker that has not
+ * caught up) and leave the group with nothing assigned for good. A reader
+ * that has owned nothing for STARVED_MS while the topic has partitions, in a
+ * group with no more members than partitions, subscribes again to rejoin. */
+#define STARVED_MS 10000
+static void rejoin_if_starved(struct kreader *k)
+{
+    int64_t now = hs_monotonic_ms();
+    if (assigned_count(k) > 0) {
+        k->starved_since_ms = 0;
+        return;
+    }
+    if (k->starved_since_ms == 0)
+        k->starved_since_ms = now;
+    if (now - k->starved_since_ms < STARVED_MS || now - k->last_starve_check_ms < STARVED_MS)
+        return;
+    k->last_starve_check_ms = now;
+    int partitions = hs_kafka_partitions_led(k->rk, k->topic), members = group_members(k);
+    if (partitions <= 0 || members < 0 || members > partitions)
+        return;
+    hs_warn("kafka: no partition of %s assigned for %d s although it has %d and the group %d "
+            "member(s); joining the group again", k->topic, STARVED_MS / 1000, partitions, members);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_unsubscribe(k->rk);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(k->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (err)
+        hs_warn("kafka: cannot subscribe to %s again: %s", k->topic, rd_kafka_err2str(err));
+}
+
 /* Reads and processes at most one message; false when none came. */
 static bool consume_one(struct kreader *k, int timeout_ms, int *rc)
 {
@@ -347,6 +401,7 @@ static int read_loop(struct kreader *k)
         if (k->commit_dirty && (hs_monotonic_ms() - k->last_commit_ms >= 200 || k->used == 0))
             commit(k, false);
         report_lag(k);
+        rejoin_if_starved(k);
         bool draining = atomic_load_explicit(&c->publisher_done, memory_order_acquire) != 0;
         bool got = k->used < FIFO_CAP && consume_one(k, draining ? 10 : 50, &rc);
         if (rc != HS_EXIT_OK)

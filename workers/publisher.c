@@ -24,6 +24,7 @@
 #include "checkpoint.h"
 #include "json.h"
 #include "kafka_conf.h"
+#include "kafka_topic.h"
 #include "worker.h"
 
 struct batch {
