@@ -200,6 +200,36 @@ static void numbers_are_shortest_and_exact(void **state)
     }
 }
 
+/* The decoder reads plain decimals without strtod: every value must be the
+ * very double strtod gives, for 200,000 random decimals of 1-17 digits with
+ * 0-24 of them after the point (inside and outside the fast path's limits). */
+static void decoded_numbers_equal_strtod(void **state)
+{
+    (void)state;
+    srand(12345);
+    char text[64], msg[256], err[256];
+    for (int i = 0; i < 200000; i++) {
+        int digits = 1 + rand() % 17, point = rand() % 25, n = 0;
+        if (rand() % 2)
+            text[n++] = '-';
+        int before = digits - point > 0 ? digits - point : 1;
+        for (int d = 0; d < before; d++)
+            text[n++] = (char)('0' + (d == 0 && before > 1 ? 1 + rand() % 9 : rand() % 10));
+        if (point > 0)
+            text[n++] = '.';
+        for (int d = 0; d < point; d++)
+            text[n++] = (char)('0' + rand() % 10);
+        text[n] = '\0';
+        snprintf(msg, sizeof msg, "[{\"_line\":2,\"CRIM\":%s,\"ZN\":0,\"INDUS\":0,\"CHAS\":0,"
+                 "\"NOX\":0,\"RM\":0,\"AGE\":0,\"DIS\":0,\"RAD\":0,\"TAX\":0,\"PTRATIO\":0,"
+                 "\"B\":0,\"LSTAT\":0,\"MEDV\":0}]", text);
+        assert_int_equal(decode(msg, err), 1);
+        double want = strtod(text, NULL);
+        if (memcmp(&got.items[0].u.values[HS_CRIM], &want, sizeof want) != 0)
+            fail_msg("%s decoded as %.17g, strtod says %.17g", text, got.items[0].u.values[HS_CRIM], want);
+    }
+}
+
 static void deep_nesting_and_keys_without_values(void **state)
 {
     (void)state;
@@ -235,6 +265,7 @@ int main(void)
         cmocka_unit_test(bad_objects_become_dead_letters),
         cmocka_unit_test(bad_messages_are_reported),
         cmocka_unit_test(numbers_are_shortest_and_exact),
+        cmocka_unit_test(decoded_numbers_equal_strtod),
         cmocka_unit_test(deep_nesting_and_keys_without_values),
     };
     return cmocka_run_group_tests_name("json", tests, NULL, NULL);

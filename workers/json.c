@@ -5,6 +5,8 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +80,7 @@ void hs_json_encode(struct hs_buf *out, const struct hs_item *const *items, size
 
 struct object_fields {
     int have[HS_NCOLS];
+    int next_column;        /* where to look first: writers send columns in order */
     const jsmntok_t *error, *raw;
     long long line, ts;
 };
@@ -136,9 +139,49 @@ static size_t token_text(const char *msg, const jsmntok_t *t, char *dst, size_t 
     return n;
 }
 
+/* Exact powers of ten: every one up to 10^22 is a double without rounding. */
+static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* A plain decimal ([-]digits[.digits], at most 15 significant digits, at most
+ * 22 after the point) without strtod: its digits form an integer m < 10^15,
+ * exact in a double, and m / 10^k of two exact doubles is correctly rounded
+ * by IEEE division, so the result is the one strtod gives (Clinger's fast
+ * path). Returns 0, or -1 for anything else, which strtod then reads. */
+static int plain_decimal(const char *p, const char *end, double *out)
+{
+    bool negative = p < end && *p == '-';
+    uint64_t m = 0;
+    int significant = 0, after_point = -1, digits = 0;
+    for (p += negative; p < end; p++) {
+        if (*p == '.' && after_point < 0) {
+            after_point = 0;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            return -1;
+        digits++;
+        if (after_point >= 0)
+            after_point++;
+        if (m == 0 && *p == '0')
+            continue;
+        if (++significant > 15)
+            return -1;
+        m = m * 10 + (uint64_t)(*p - '0');
+    }
+    if (digits == 0 || after_point == 0 || after_point > 22)
+        return -1;
+    double v = (double)m / pow10_exact[after_point > 0 ? after_point : 0];
+    *out = negative ? -v : v;
+    return 0;
+}
+
 static int token_number(const char *msg, const jsmntok_t *t, double *out)
 {
     char text[64];
+    if (t->type == JSMN_PRIMITIVE && plain_decimal(msg + t->start, msg + t->end, out) == 0)
+        return 0;
     if (t->type != JSMN_PRIMITIVE && t->type != JSMN_STRING)
         return -1;
     if (t->end - t->start >= (int)sizeof text - 4)
@@ -159,10 +202,38 @@ static void make_dead(struct hs_item *it, const char *msg, const jsmntok_t *obj,
     memcpy(it->u.dead.raw, msg + obj->start, it->u.dead.raw_len);
 }
 
+/* The column a key names (any case), or -1; tries `hint` first. */
+static int column_of(const char *msg, const jsmntok_t *key, int hint)
+{
+    static const size_t name_len[HS_NCOLS] = {4, 2, 5, 4, 3, 2, 3, 3, 3, 3, 7, 1, 5, 4};
+    size_t n = (size_t)(key->end - key->start);
+    for (int i = 0; i < HS_NCOLS; i++) {
+        int c = (hint + i) % HS_NCOLS;
+        if (name_len[c] == n && strncasecmp(msg + key->start, hs_column_names[c], n) == 0)
+            return c;
+    }
+    return -1;
+}
+
 static int read_field(const char *msg, const jsmntok_t *key, const jsmntok_t *val,
                       struct object_fields *f, struct hs_item *it, char *why, size_t whylen)
 {
     double v;
+    int c = msg[key->start] == '_' ? -1 : column_of(msg, key, f->next_column);
+    if (c >= 0) {
+        if (token_number(msg, val, &v) != 0) {
+            snprintf(why, whylen, "%s is not a number", hs_column_names[c]);
+            return -1;
+        }
+        if (hs_column_is_integer(c) && (v != floor(v) || fabs(v) > 2147483647.0)) {
+            snprintf(why, whylen, "%s must be an integer", hs_column_names[c]);
+            return -1;
+        }
+        it->u.values[c] = v;
+        f->have[c] = 1;
+        f->next_column = (c + 1) % HS_NCOLS;
+        return 0;
+    }
     if (token_is(msg, key, "_error")) {
         f->error = val;
         return 0;
@@ -179,21 +250,6 @@ static int read_field(const char *msg, const jsmntok_t *key, const jsmntok_t *va
             return -1;
         }
         *(is_line ? &f->line : &f->ts) = (long long)v;
-        return 0;
-    }
-    for (int c = 0; c < HS_NCOLS; c++) {
-        if (!token_is(msg, key, hs_column_names[c]))
-            continue;
-        if (token_number(msg, val, &v) != 0) {
-            snprintf(why, whylen, "%s is not a number", hs_column_names[c]);
-            return -1;
-        }
-        if (hs_column_is_integer(c) && (v != floor(v) || fabs(v) > 2147483647.0)) {
-            snprintf(why, whylen, "%s must be an integer", hs_column_names[c]);
-            return -1;
-        }
-        it->u.values[c] = v;
-        f->have[c] = 1;
         return 0;
     }
     return 0; /* unknown keys are ignored, as extra CSV columns are */
