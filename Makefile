@@ -45,10 +45,10 @@ $(eval $(call variant,asan))
 
 # libFuzzer targets (clang): the CSV parser and the Kafka message decoder.
 FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined
-build/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c workers/csv.c workers/record.c $(HEADERS)
+build/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c workers/csv.c workers/decimal.c workers/record.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lm -o $@
-build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c workers/json.c workers/buf.c workers/record.c $(HEADERS)
+build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c workers/json.c workers/decimal.c workers/buf.c workers/record.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lm -o $@
 fuzzers: build/fuzz/fuzz_csv build/fuzz/fuzz_json

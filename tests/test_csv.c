@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -133,6 +135,36 @@ static void record_bad_lines_give_reasons(void **state)
     }
 }
 
+/* Plain decimals are read without strtod: each value must be the very double
+ * strtod gives, for 200,000 random decimals of 1-17 digits, 0-24 after the point. */
+static void record_numbers_equal_strtod(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    char err[256], text[64], line[256];
+    double v[HS_NCOLS];
+    assert_int_equal(parse_header(HEADER, &h, err), 0);
+    srand(54321);
+    for (int i = 0; i < 200000; i++) {
+        int digits = 1 + rand() % 17, point = rand() % 25, n = 0;
+        if (rand() % 2)
+            text[n++] = '-';
+        int before = digits - point > 0 ? digits - point : 1;
+        for (int d = 0; d < before; d++)
+            text[n++] = (char)('0' + (d == 0 && before > 1 ? 1 + rand() % 9 : rand() % 10));
+        if (point > 0)
+            text[n++] = '.';
+        for (int d = 0; d < point; d++)
+            text[n++] = (char)('0' + rand() % 10);
+        text[n] = '\0';
+        snprintf(line, sizeof line, "%s,0,0,0,0,0,0,0,0,0,0,0,0,0", text);
+        assert_int_equal(parse_row(&h, line, v, err), 0);
+        double want = strtod(text, NULL);
+        if (memcmp(&v[HS_CRIM], &want, sizeof want) != 0)
+            fail_msg("%s parsed as %.17g, strtod says %.17g", text, v[HS_CRIM], want);
+    }
+}
+
 static void record_embedded_nul_is_an_error(void **state)
 {
     (void)state;
@@ -156,6 +188,7 @@ int main(void)
         cmocka_unit_test(record_values_exact),
         cmocka_unit_test(record_quoted_and_spaced_fields),
         cmocka_unit_test(record_bad_lines_give_reasons),
+        cmocka_unit_test(record_numbers_equal_strtod),
         cmocka_unit_test(record_embedded_nul_is_an_error),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);

@@ -3,6 +3,7 @@
  * is trimmed and converted; the first problem found is the one reported.
  */
 #include "csv.h"
+#include "decimal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -130,9 +131,11 @@ static int parse_value(const struct field *f, int column, double *out, char *err
         snprintf(err, errlen, "%s is empty", name);
         return -1;
     }
-    char *end;
+    char *end = (char *)f->text + f->len;
+    double v;
     errno = 0;
-    double v = strtod(f->text, &end);
+    if (hs_plain_decimal(f->text, end, &v) != 0)
+        v = strtod(f->text, &end);
     if (end == f->text || *end != '\0') {
         snprintf(err, errlen, "%s is not a number: '%s'", name, f->text);
         return -1;

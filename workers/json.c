@@ -3,6 +3,7 @@
  * decoding uses jsmn in strict mode, then walks the token array once.
  */
 #include "json.h"
+#include "decimal.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -139,48 +140,10 @@ static size_t token_text(const char *msg, const jsmntok_t *t, char *dst, size_t 
     return n;
 }
 
-/* Exact powers of ten: every one up to 10^22 is a double without rounding. */
-static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-/* A plain decimal ([-]digits[.digits], at most 15 significant digits, at most
- * 22 after the point) without strtod: its digits form an integer m < 10^15,
- * exact in a double, and m / 10^k of two exact doubles is correctly rounded
- * by IEEE division, so the result is the one strtod gives (Clinger's fast
- * path). Returns 0, or -1 for anything else, which strtod then reads. */
-static int plain_decimal(const char *p, const char *end, double *out)
-{
-    bool negative = p < end && *p == '-';
-    uint64_t m = 0;
-    int significant = 0, after_point = -1, digits = 0;
-    for (p += negative; p < end; p++) {
-        if (*p == '.' && after_point < 0) {
-            after_point = 0;
-            continue;
-        }
-        if (*p < '0' || *p > '9')
-            return -1;
-        digits++;
-        if (after_point >= 0)
-            after_point++;
-        if (m == 0 && *p == '0')
-            continue;
-        if (++significant > 15)
-            return -1;
-        m = m * 10 + (uint64_t)(*p - '0');
-    }
-    if (digits == 0 || after_point == 0 || after_point > 22)
-        return -1;
-    double v = (double)m / pow10_exact[after_point > 0 ? after_point : 0];
-    *out = negative ? -v : v;
-    return 0;
-}
-
 static int token_number(const char *msg, const jsmntok_t *t, double *out)
 {
     char text[64];
-    if (t->type == JSMN_PRIMITIVE && plain_decimal(msg + t->start, msg + t->end, out) == 0)
+    if (t->type == JSMN_PRIMITIVE && hs_plain_decimal(msg + t->start, msg + t->end, out) == 0)
         return 0;
     if (t->type != JSMN_PRIMITIVE && t->type != JSMN_STRING)
         return -1;
