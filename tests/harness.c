@@ -350,3 +350,18 @@ void csv_figures(const char *path, struct csv_figures *f)
     }
     fclose(in);
 }
+
+void random_decimal(char *text)
+{
+    int digits = 1 + rand() % 17, point = rand() % 25, n = 0;
+    if (rand() % 2)
+        text[n++] = '-';
+    int before = digits - point > 0 ? digits - point : 1;
+    for (int d = 0; d < before; d++)
+        text[n++] = (char)('0' + (d == 0 && before > 1 ? 1 + rand() % 9 : rand() % 10));
+    if (point > 0)
+        text[n++] = '.';
+    for (int d = 0; d < point; d++)
+        text[n++] = (char)('0' + rand() % 10);
+    text[n] = '\0';
+}

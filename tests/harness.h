@@ -67,6 +67,10 @@ long kafka_message_count(const char *topic);
 /* Kafka: produces one message (key may be NULL) and waits for its acknowledgement. */
 void kafka_produce(const char *topic, const char *key, const char *payload, size_t len);
 
+/* Writes a random plain decimal into text (at least 64 bytes): an optional
+ * minus, 1-17 digits, 0-24 of them after the point (rand()). */
+void random_decimal(char *text);
+
 /* Reads a CSV with header CRIM..MEDV in table order and sums its columns. */
 void csv_figures(const char *path, struct csv_figures *f);
 

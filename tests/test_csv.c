@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "../workers/csv.h"
 
 #define HEADER "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV"
@@ -146,17 +148,7 @@ static void record_numbers_equal_strtod(void **state)
     assert_int_equal(parse_header(HEADER, &h, err), 0);
     srand(54321);
     for (int i = 0; i < 200000; i++) {
-        int digits = 1 + rand() % 17, point = rand() % 25, n = 0;
-        if (rand() % 2)
-            text[n++] = '-';
-        int before = digits - point > 0 ? digits - point : 1;
-        for (int d = 0; d < before; d++)
-            text[n++] = (char)('0' + (d == 0 && before > 1 ? 1 + rand() % 9 : rand() % 10));
-        if (point > 0)
-            text[n++] = '.';
-        for (int d = 0; d < point; d++)
-            text[n++] = (char)('0' + rand() % 10);
-        text[n] = '\0';
+        random_decimal(text);
         snprintf(line, sizeof line, "%s,0,0,0,0,0,0,0,0,0,0,0,0,0", text);
         assert_int_equal(parse_row(&h, line, v, err), 0);
         double want = strtod(text, NULL);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "../workers/csv.h"
 #include "../workers/json.h"
 
@@ -209,17 +211,7 @@ static void decoded_numbers_equal_strtod(void **state)
     srand(12345);
     char text[64], msg[256], err[256];
     for (int i = 0; i < 200000; i++) {
-        int digits = 1 + rand() % 17, point = rand() % 25, n = 0;
-        if (rand() % 2)
-            text[n++] = '-';
-        int before = digits - point > 0 ? digits - point : 1;
-        for (int d = 0; d < before; d++)
-            text[n++] = (char)('0' + (d == 0 && before > 1 ? 1 + rand() % 9 : rand() % 10));
-        if (point > 0)
-            text[n++] = '.';
-        for (int d = 0; d < point; d++)
-            text[n++] = (char)('0' + rand() % 10);
-        text[n] = '\0';
+        random_decimal(text);
         snprintf(msg, sizeof msg, "[{\"_line\":2,\"CRIM\":%s,\"ZN\":0,\"INDUS\":0,\"CHAS\":0,"
                  "\"NOX\":0,\"RM\":0,\"AGE\":0,\"DIS\":0,\"RAD\":0,\"TAX\":0,\"PTRATIO\":0,"
                  "\"B\":0,\"LSTAT\":0,\"MEDV\":0}]", text);
