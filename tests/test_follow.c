@@ -208,11 +208,39 @@ static void followed_directory_reads_each_file_once(void **state)
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing"), 100 + 150 + 256 + 6);
 }
 
+/* A state directory reused for another file: the old checkpoint is not taken
+ * for a rotation of the new file, which is read whole under its own name. */
+static void another_file_in_the_same_state_dir(void **state)
+{
+    (void)state;
+    struct run r;
+    char first[600], second[600], extra[800], out[OUT];
+    snprintf(first, sizeof first, "%s/build/it/first-%d.csv", getenv("PWD"), (int)getpid());
+    snprintf(second, sizeof second, "%s/build/it/second-%d.csv", getenv("PWD"), (int)getpid());
+    unlink(first);
+    unlink(second);
+    append_records(first, 0, 50);
+    append_records(second, 0, 20);
+    run_init(&r, "reuse", first, NULL);
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    expect_source(r.src, 50, medv_sum(1, 50));
+    stop_cleanly(&r);
+    snprintf(extra, sizeof extra, "csv_path = \"%s\"", second);
+    run_rewrite_config(&r, extra);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    const char *slash = strrchr(second, '/');
+    expect_source(slash + 1, 20, medv_sum(1, 20));
+    stop_cleanly(&r);
+    assert_true(run_log_contains(&r, "the checkpoint is for "));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(followed_file_appends_kills_and_rotations),
         cmocka_unit_test(followed_directory_reads_each_file_once),
+        cmocka_unit_test(another_file_in_the_same_state_dir),
     };
     return cmocka_run_group_tests_name("follow", tests, NULL, NULL);
 }

@@ -263,10 +263,22 @@ static bool find_rotated(struct reader *r, char *out, size_t cap)
 
 /* Which generation the file now at csv_path is, after finishing a
  * predecessor that was rotated away meanwhile. -1 if reading that failed. */
+/* Whether a resume point names this input: "<base>" or "<base>~N". */
+static bool same_input(const char *src, const char *base_src)
+{
+    size_t n = strlen(base_src);
+    return strncmp(src, base_src, n) == 0 && (src[n] == '\0' || src[n] == '~');
+}
+
 static long first_generation(struct reader *r, const char *base_src)
 {
     struct stat st;
     char rotated[PATH_MAX + 256];
+    if (r->has_resume && r->resume.src[0] != '\0' && !same_input(r->resume.src, base_src)) {
+        hs_info("%s: the checkpoint is for %s, another input: reading from the start",
+                r->cfg->csv_path, r->resume.src);
+        r->has_resume = false;
+    }
     if (!r->has_resume)
         return 0;
     if (stat(r->cfg->csv_path, &st) == 0 && (uint64_t)st.st_dev == r->resume.dev &&

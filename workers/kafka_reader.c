@@ -15,6 +15,7 @@
  * exited, the reader reads up to the high watermark of every partition it
  * owns, waits until all of it is durable, commits, and exits 0.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,10 +151,14 @@ static int create_consumer(struct kreader *k)
         hs_kafka_set(conf, "auto.offset.reset", "earliest") ||
         hs_kafka_set(conf, "allow.auto.create.topics", "false") ||
         hs_kafka_set(conf, "topic.metadata.refresh.interval.ms", "2000") ||
-        /* queued.max.messages.kbytes stays at its default (64 MiB per partition):
-         * it bounds prefetch memory whatever the input size, and librdkafka 2.0
-         * stalls fetching for a long backoff whenever a smaller cap is reached
-         * (measured: 4 MiB or 8 MiB cost 2-4x throughput). */
+        /* Prefetch is what makes the reader's memory grow with a long input,
+         * up to this cap, overshot by at most one fetch. librdkafka 2.0 stops
+         * fetching for a fixed 1 s once the cap is reached, so the cap must
+         * hold more than a second of messages: 4-8 MiB stalled it (2-4x
+         * slower); 32 MiB is ~2 s here. A fetch brings at most 8 MiB (the
+         * default, 50 MiB, let the reader reach 49 MiB on 10M rows). */
+        hs_kafka_set(conf, "queued.max.messages.kbytes", "32768") ||
+        hs_kafka_set(conf, "fetch.max.bytes", "8388608") ||
         hs_kafka_set(conf, "fetch.wait.max.ms", "10")) {
         rd_kafka_conf_destroy(conf);
         return -1;
@@ -415,6 +420,14 @@ static int read_loop(struct kreader *k)
 
 int hs_kafka_reader_main(struct hs_worker *w)
 {
+    /* Fetched messages arrive in large buffers that librdkafka's threads
+     * allocate and ours frees. With glibc's default (a dynamic threshold that
+     * climbs to 32 MiB) they are carved from a thread's arena, which then
+     * stays as large as the most ever prefetched: the reader reached 49 MiB
+     * on 10M rows. Above 256 KiB they are mapped and unmapped on their own,
+     * so what the reader holds is what it has in hand. */
+    if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) != 1)
+        hs_warn("mallopt(M_MMAP_THRESHOLD) failed; memory may grow with the prefetch");
     struct kreader *k = calloc(1, sizeof *k);
     if (k == NULL || (k->fifo = calloc(FIFO_CAP, sizeof *k->fifo)) == NULL) {
         hs_error("out of memory for the reader's bookkeeping");
