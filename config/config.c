@@ -55,7 +55,7 @@ static cfg_t *config_schema(void)
         CFG_INT("batch_size", 100, CFGF_NONE),
         CFG_INT("writers", 2, CFGF_NONE),
         CFG_STR("log_level", "info", CFGF_NONE),
-        CFG_INT("ring_slots", 1024, CFGF_NONE),
+        CFG_INT("ring_slots", 4096, CFGF_NONE),
         CFG_INT("writer_batch", 5000, CFGF_NONE),
         CFG_INT("stop_timeout", 60, CFGF_NONE),
         CFG_INT("rate_limit", 0, CFGF_NONE),

@@ -47,7 +47,7 @@ static void empty_file_gives_defaults(void **state)
     assert_int_equal(cfg.batch_size, 100);
     assert_int_equal(cfg.writers, 2);
     assert_int_equal(cfg.log_level, 2); /* info */
-    assert_int_equal(cfg.ring_slots, 1024);
+    assert_int_equal(cfg.ring_slots, 4096);
     assert_int_equal(cfg.writer_batch, 5000);
     assert_int_equal(cfg.stop_timeout, 60);
     assert_int_equal(cfg.rate_limit, 0);
