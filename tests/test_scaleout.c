@@ -87,6 +87,13 @@ static void two_instances_share_the_topic(const char *bootstrap, int replication
     snprintf(q, sizeof q, "SELECT (COUNT(*) > 0)::int FROM housing WHERE src_file = '%s'", a.src);
     assert_int_equal(sql_wait_for(q, 1, 60), 1);
     assert_int_equal(run_housingsup(&b, "start", out, sizeof out), 0);
+    /* the group takes b in while both files are still being published */
+    char status_path[700];
+    snprintf(status_path, sizeof status_path, "%s/status.json", b.dir);
+    for (int t = 0; t < 300 && (access(status_path, R_OK) != 0 ||
+                                run_status_json(&b, "len(d[\"partitions\"])") != 2); t++)
+        usleep(100000);
+    assert_int_equal(run_status_json(&b, "len(d[\"partitions\"])"), 2);
     if (bounce_broker) {
         sleep(2);
         assert_int_equal(system("scripts/kafka-cluster.sh restart-broker 2 >/dev/null"), 0);
