@@ -217,7 +217,9 @@ static int read_postgres(cfg_t *p, struct hs_config *cfg, char *err, size_t errl
     return 0;
 }
 
-int hs_config_load(const char *path, struct hs_config *cfg, char *err, size_t errlen)
+/* Parses and validates `path` into cfg; the parsed tree is handed to the
+ * caller in *tree (which frees it) when tree is not NULL. */
+static int load(const char *path, struct hs_config *cfg, cfg_t **tree, char *err, size_t errlen)
 {
     memset(cfg, 0, sizeof *cfg);
     if (copy_path(cfg->path, path, "config path", path, err, errlen))
@@ -242,8 +244,16 @@ int hs_config_load(const char *path, struct hs_config *cfg, char *err, size_t er
              read_kafka(cfg_getsec(c, "kafka"), cfg, err, errlen) == 0 &&
              read_postgres(cfg_getsec(c, "postgres"), cfg, err, errlen) == 0)
         rc = 0;
-    cfg_free(c);
+    if (rc == 0 && tree != NULL)
+        *tree = c;
+    else
+        cfg_free(c);
     return rc;
+}
+
+int hs_config_load(const char *path, struct hs_config *cfg, char *err, size_t errlen)
+{
+    return load(path, cfg, NULL, err, errlen);
 }
 
 /* ---- housingsup config: every key of the schema, secrets masked ---- */
@@ -300,15 +310,9 @@ static void print_section(cfg_t *sec, const char *prefix, FILE *out)
 int hs_config_print(const char *path, FILE *out, char *err, size_t errlen)
 {
     struct hs_config valid;
-    if (hs_config_load(path, &valid, err, errlen) != 0)
+    cfg_t *c;
+    if (load(path, &valid, &c, err, errlen) != 0)
         return -1;
-    cfg_t *c = config_schema();
-    if (c == NULL || cfg_parse(c, path) != CFG_SUCCESS) {
-        snprintf(err, errlen, "config file %s: cannot be read", path);
-        if (c)
-            cfg_free(c);
-        return -1;
-    }
     fprintf(out, "# %s\n", valid.path);
     print_section(c, "", out);
     cfg_free(c);

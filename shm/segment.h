@@ -33,7 +33,7 @@ struct hs_child_stats {
     _Atomic uint64_t records_in;
     _Atomic uint64_t records_out;
     _Atomic uint64_t dead_letters;
-    _Atomic int64_t lag; /* Kafka reader: messages behind the high watermark */
+    _Atomic int64_t lag; /* Kafka reader: messages behind the high watermarks, all partitions */
 };
 
 /* Consumer lag of one assigned partition, as the Kafka reader last saw it. */

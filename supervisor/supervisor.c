@@ -395,13 +395,12 @@ static void snapshot_partitions(struct supervisor *s, struct hs_status *st)
     struct hs_control *ctl = s->seg.control;
     uint32_t n = atomic_load_explicit(&ctl->partitions_reported, memory_order_relaxed);
     st->npartitions = 0;
-    st->lag = s->children[HS_ROLE_KAFKA_READER].started_ms ? 0 : -1;
+    st->lag = s->children[HS_ROLE_KAFKA_READER].started_ms == 0 ? -1
+            : atomic_load_explicit(&ctl->stats[HS_ROLE_KAFKA_READER].lag, memory_order_relaxed);
     for (uint32_t i = 0; i < n && i < HS_MAX_REPORTED_PARTITIONS; i++) {
         struct hs_status_partition *p = &st->partitions[st->npartitions++];
         p->partition = atomic_load_explicit(&ctl->partition_lag[i].partition, memory_order_relaxed);
         p->lag = atomic_load_explicit(&ctl->partition_lag[i].lag, memory_order_relaxed);
-        if (p->lag > 0)
-            st->lag += p->lag;
     }
 }
 

@@ -8,6 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
+void hs_checkpoint_of_item(const struct hs_item *item, struct hs_checkpoint *cp)
+{
+    *cp = (struct hs_checkpoint){.dev = item->file_dev, .ino = item->file_ino,
+                                 .offset = item->end_offset, .line = item->line,
+                                 .generation = item->generation};
+    memcpy(cp->src, item->src, sizeof cp->src);
+}
+
 void hs_checkpoint_path(const char *state_dir, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/csv.checkpoint", state_dir);

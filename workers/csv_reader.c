@@ -445,10 +445,7 @@ static void find_resume(struct reader *r)
     const struct hs_item *last = hs_ring_last_published(r->w->seg->csv_ring);
     char cp_path[PATH_MAX + 32];
     if (last != NULL) {
-        r->resume = (struct hs_checkpoint){.dev = last->file_dev, .ino = last->file_ino,
-                                           .offset = last->end_offset, .line = last->line,
-                                           .generation = last->generation};
-        memcpy(r->resume.src, last->src, sizeof r->resume.src);
+        hs_checkpoint_of_item(last, &r->resume);
         r->has_resume = true;
         return;
     }

@@ -134,6 +134,15 @@ static void instance_id(const struct hs_config *cfg, char *out, size_t cap)
     snprintf(out, cap, "housingsup-%s-%08x", host, h);
 }
 
+static rd_kafka_resp_err_t subscribe(struct kreader *k)
+{
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(k->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    return err;
+}
+
 static int create_consumer(struct kreader *k)
 {
     char why[512], instance[300];
@@ -172,10 +181,7 @@ static int create_consumer(struct kreader *k)
     rd_kafka_poll_set_consumer(k->rk);
     if (hs_kafka_ensure_topic(k->rk, cfg) != 0)
         return -1;
-    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
-    rd_kafka_resp_err_t err = rd_kafka_subscribe(k->rk, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
+    rd_kafka_resp_err_t err = subscribe(k);
     if (err) {
         hs_error("kafka: cannot subscribe to %s: %s", k->topic, rd_kafka_err2str(err));
         return -1;
@@ -369,11 +375,8 @@ static void rejoin_if_starved(struct kreader *k)
         return;
     hs_warn("kafka: no partition of %s assigned for %d s although it has %d and the group %d "
             "member(s); joining the group again", k->topic, STARVED_MS / 1000, partitions, members);
-    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(topics, k->topic, RD_KAFKA_PARTITION_UA);
     rd_kafka_unsubscribe(k->rk);
-    rd_kafka_resp_err_t err = rd_kafka_subscribe(k->rk, topics);
-    rd_kafka_topic_partition_list_destroy(topics);
+    rd_kafka_resp_err_t err = subscribe(k);
     if (err)
         hs_warn("kafka: cannot subscribe to %s again: %s", k->topic, rd_kafka_err2str(err));
 }

@@ -161,10 +161,7 @@ static void release_delivered(struct publisher *p)
     if (items == 0)
         return;
     const struct hs_item *last = hs_ring_item(p->ring, items - 1);
-    p->checkpoint = (struct hs_checkpoint){.dev = last->file_dev, .ino = last->file_ino,
-                                           .offset = last->end_offset, .line = last->line,
-                                           .generation = last->generation};
-    memcpy(p->checkpoint.src, last->src, sizeof p->checkpoint.src);
+    hs_checkpoint_of_item(last, &p->checkpoint);
     hs_ring_release(p->ring, items);
     p->sent -= items;
     atomic_fetch_add_explicit(&p->w->stats->records_out, items, memory_order_relaxed);
