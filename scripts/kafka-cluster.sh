@@ -45,7 +45,8 @@ cluster_ready() { kcat -b "$BOOTSTRAP" -L -m 2 2>/dev/null | grep -q "3 brokers"
 node_configure() {
     local dir=$CLUSTER_DIR/node$1
     mkdir -p "$dir"
-    cat >"$dir/server.properties" <<CONF
+    {
+        cat <<CONF
 process.roles=broker,controller
 node.id=$1
 controller.quorum.voters=$VOTERS
@@ -54,17 +55,9 @@ advertised.listeners=PLAINTEXT://127.0.0.1:$(broker_port "$1")
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
-log.dirs=$dir/data
-num.partitions=1
-default.replication.factor=3
-min.insync.replicas=2
-offsets.topic.replication.factor=3
-offsets.topic.num.partitions=4
-transaction.state.log.replication.factor=3
-transaction.state.log.min.isr=2
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
 CONF
+        kafka_node_storage_properties "$dir/data" 3 2
+    } >"$dir/server.properties"
     kafka_node_prepare "$dir" "$2"
 }
 

@@ -35,6 +35,24 @@ CONF
         || die "formatting Kafka storage in $dir failed; see $dir/format.log"
 }
 
+# The storage and topic settings every node here shares, for server.properties:
+# data in $1, replication factor $2 (topics and internal topics), min in-sync $3.
+# Topics are created by housingsup or an admin, never on first use.
+kafka_node_storage_properties() {
+    cat <<CONF
+log.dirs=$1
+num.partitions=1
+default.replication.factor=$2
+min.insync.replicas=$3
+offsets.topic.replication.factor=$2
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=$2
+transaction.state.log.min.isr=$3
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+CONF
+}
+
 # The pid of the node in $1 if it runs.
 kafka_node_pid() {
     [ -f "$1/kafka.pid" ] && kill -0 "$(cat "$1/kafka.pid")" 2>/dev/null && cat "$1/kafka.pid"

@@ -70,7 +70,8 @@ tls_init() {
 
 kafka_configure() {
     mkdir -p "$KAFKA_DIR"
-    cat >"$KAFKA_DIR/server.properties" <<CONF
+    {
+        cat <<CONF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
@@ -86,15 +87,9 @@ ssl.keystore.location=$TLS_DIR/broker.p12
 ssl.keystore.password=$KEYSTORE_PASSWORD
 ssl.key.password=$KEYSTORE_PASSWORD
 ssl.client.auth=none
-log.dirs=$KAFKA_DIR/data
-num.partitions=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=4
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
 CONF
+        kafka_node_storage_properties "$KAFKA_DIR/data" 1 1
+    } >"$KAFKA_DIR/server.properties"
     kafka_node_prepare "$KAFKA_DIR" "$(kafka_new_cluster_id)"
 }
 

@@ -88,7 +88,8 @@ kafka_ready() { kcat -b "127.0.0.1:$KAFKA_PORT" -L -m 2 2>/dev/null | grep -q "1
 
 kafka_configure() {
     mkdir -p "$KAFKA_DIR"
-    cat >"$KAFKA_DIR/server.properties" <<CONF
+    {
+        cat <<CONF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CONTROLLER_PORT
@@ -97,15 +98,9 @@ advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
-log.dirs=$KAFKA_DIR/data
-num.partitions=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=4
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
 CONF
+        kafka_node_storage_properties "$KAFKA_DIR/data" 1 1
+    } >"$KAFKA_DIR/server.properties"
     kafka_node_prepare "$KAFKA_DIR" "$(kafka_new_cluster_id)"
 }
 
