@@ -45,14 +45,22 @@ static long rows_of(const struct run *r, int timeout_s, long expect)
     return sql_wait_for(q, expect, timeout_s);
 }
 
+/* Starts housingsup on its own copy of housing.csv with `top` (top-level
+ * settings) and the given kafka section settings. */
+static void start_with(struct run *r, const char *name, const char *top, const char *kafka_settings)
+{
+    char csv[600], extra[2048], out[OUT];
+    housing_copy(csv, sizeof csv, name);
+    snprintf(extra, sizeof extra, "%s\nkafka { %s }", top, kafka_settings);
+    run_init(r, name, csv, extra);
+    assert_int_equal(run_housingsup(r, "start", out, sizeof out), 0);
+}
+
 static void ingest_through(const char *name, const char *kafka_settings)
 {
     struct run r;
-    char csv[600], extra[2048], out[OUT];
-    housing_copy(csv, sizeof csv, name);
-    snprintf(extra, sizeof extra, "kafka { %s }", kafka_settings);
-    run_init(&r, name, csv, extra);
-    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    char out[OUT];
+    start_with(&r, name, "", kafka_settings);
     assert_int_equal(rows_of(&r, 60, 506), 506);
     assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 0);
     assert_non_null(strstr(out, "stopped cleanly, rings empty"));
@@ -86,11 +94,8 @@ static void refused(const char *name, const char *kafka_settings, const char *re
                     const char *secret)
 {
     struct run r;
-    char csv[600], extra[2048], out[OUT];
-    housing_copy(csv, sizeof csv, name);
-    snprintf(extra, sizeof extra, "stop_timeout = 3\nkafka { %s }", kafka_settings);
-    run_init(&r, name, csv, extra);
-    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    char out[OUT];
+    start_with(&r, name, "stop_timeout = 3", kafka_settings);
     if (!run_log_wait_for(&r, reason, 30))
         fail_msg("the log never said \"%s\"", reason);
     assert_int_equal(rows_of(&r, 1, 0), 0);
