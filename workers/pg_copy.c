@@ -5,9 +5,9 @@
  * -1 at the end.
  */
 #include "pg_copy.h"
+#include "utf8.h"
 
 #include <arpa/inet.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -69,19 +69,3 @@ void hs_copy_row(struct hs_buf *b, const struct hs_item *row)
 }
 
 void hs_copy_end(struct hs_buf *b) { put_u16(b, UINT16_MAX); }
-
-void hs_utf8_sanitize(char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        bool valid = len > 0 && i + len <= n && c != 0;
-        for (size_t k = 1; valid && k < len; k++)
-            valid = ((unsigned char)s[i + k] >> 6) == 2;
-        if (!valid) {
-            s[i++] = '?';
-            continue;
-        }
-        i += len;
-    }
-}

@@ -19,8 +19,4 @@ void hs_copy_begin(struct hs_buf *b);
 void hs_copy_row(struct hs_buf *b, const struct hs_item *row);
 void hs_copy_end(struct hs_buf *b);
 
-/* Replaces bytes that are not valid UTF-8 (or are NUL) with '?', in place:
- * text columns must hold valid UTF-8. */
-void hs_utf8_sanitize(char *s, size_t n);
-
 #endif

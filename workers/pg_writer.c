@@ -23,6 +23,7 @@
 #include "pg_conn.h"
 #include "pg_copy.h"
 #include "record.h"
+#include "utf8.h"
 #include "worker.h"
 
 #define COLUMNS HS_COPY_COLUMNS
