@@ -16,6 +16,7 @@
 
 #include "../workers/csv.h"
 #include "../workers/json.h"
+#include "../workers/utf8.h"
 
 #define MAX_ITEMS 600
 
@@ -127,6 +128,80 @@ static void dead_letter_round_trip_keeps_raw_bytes(void **state)
     assert_int_equal(got.items[0].u.dead.raw_len, sizeof expect - 1);
     assert_memory_equal(got.items[0].u.dead.raw, expect, sizeof expect - 1);
     hs_buf_free(&buf);
+}
+
+/* Decodes one upstream dead letter whose "_error" and "_raw" are both `text`
+ * (JSON string contents) and checks both decode to exactly `want`, valid
+ * UTF-8 as PostgreSQL's text columns require. */
+static void check_escaped_dead_letter(const char *text, const char *want, size_t want_len)
+{
+    char msg[256], err[256];
+    snprintf(msg, sizeof msg, "[{\"_line\":3,\"_error\":\"%s\",\"_raw\":\"%s\"}]", text, text);
+    assert_int_equal(decode(msg, err), 1);
+    const struct hs_item *it = &got.items[0];
+    assert_int_equal(it->kind, HS_ITEM_DEAD);
+    size_t reason_len = strlen(it->u.dead.reason);
+    if (reason_len != want_len || memcmp(it->u.dead.reason, want, want_len) != 0)
+        fail_msg("\"%s\": the reason decoded to %zu bytes other than the %zu expected", text,
+                 reason_len, want_len);
+    assert_int_equal(hs_utf8_invalid_at(it->u.dead.reason, reason_len), reason_len);
+    assert_int_equal(it->u.dead.raw_len, want_len);
+    assert_memory_equal(it->u.dead.raw, want, want_len);
+    assert_int_equal(hs_utf8_invalid_at(it->u.dead.raw, it->u.dead.raw_len), want_len);
+}
+
+#define CHECK_ESCAPED(text, want) check_escaped_dead_letter(text, want, sizeof want - 1)
+
+static void escaped_surrogate_pair_is_one_code_point(void **state)
+{
+    (void)state;
+    CHECK_ESCAPED("\\ud83d\\ude00", "\xf0\x9f\x98\x80");            /* U+1F600 */
+    CHECK_ESCAPED("a\\uD83D\\uDE00b", "a\xf0\x9f\x98\x80" "b");      /* upper-case hex */
+    CHECK_ESCAPED("\\udbff\\udfff", "\xf4\x8f\xbf\xbf");             /* U+10FFFF */
+    CHECK_ESCAPED("\\ud800\\udc00", "\xf0\x90\x80\x80");             /* U+10000 */
+}
+
+static void lone_surrogates_and_nul_become_replacement_characters(void **state)
+{
+    (void)state;
+    CHECK_ESCAPED("\\ud83d", "\xef\xbf\xbd");
+    CHECK_ESCAPED("\\ude00", "\xef\xbf\xbd");
+    CHECK_ESCAPED("\\u0000", "\xef\xbf\xbd");
+    CHECK_ESCAPED("x\\ud83dy", "x\xef\xbf\xbdy");
+    CHECK_ESCAPED("\\ud83d\\n", "\xef\xbf\xbd\n");                   /* another escape follows */
+    CHECK_ESCAPED("\\ude00\\ud83d", "\xef\xbf\xbd\xef\xbf\xbd");      /* the wrong order */
+    CHECK_ESCAPED("\\ud83d\\ud83d\\ude00", "\xef\xbf\xbd\xf0\x9f\x98\x80");
+    CHECK_ESCAPED("\\ud83d\\u0041", "\xef\xbf\xbd" "A");              /* high, then not a low */
+    CHECK_ESCAPED("a\\u0000b", "a\xef\xbf\xbd" "b");
+}
+
+static void escapes_of_every_length_decode(void **state)
+{
+    (void)state;
+    CHECK_ESCAPED("\\u0001\\u007f", "\x01\x7f");
+    CHECK_ESCAPED("\\u0080\\u07ff", "\xc2\x80\xdf\xbf");
+    CHECK_ESCAPED("\\u0800\\ud7ff\\ue000\\ufffd\\uffff",
+                  "\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbd\xef\xbf\xbf");
+}
+
+/* The reason holds HS_REASON_MAX bytes with its NUL: 4-byte characters
+ * escaped back to back stop before the bound, never half written. */
+static void long_escaped_text_is_cut_between_characters(void **state)
+{
+    (void)state;
+    static char msg[HS_REASON_MAX * 12 + 64];
+    char err[256];
+    int n = snprintf(msg, sizeof msg, "[{\"_error\":\"");
+    for (int k = 0; k < HS_REASON_MAX; k++)
+        n += snprintf(msg + n, sizeof msg - (size_t)n, "\\ud83d\\ude00");
+    snprintf(msg + n, sizeof msg - (size_t)n, "\"}]");
+    assert_int_equal(decode(msg, err), 1);
+    const char *reason = got.items[0].u.dead.reason;
+    size_t len = strnlen(reason, HS_REASON_MAX);
+    assert_true(len < HS_REASON_MAX);
+    assert_int_equal(len % 4, 0);
+    assert_true(len + 8 > HS_REASON_MAX); /* nearly full */
+    assert_int_equal(hs_utf8_invalid_at(reason, len), len);
 }
 
 static void foreign_producer_lowercase_and_string_numbers(void **state)
@@ -253,6 +328,10 @@ int main(void)
         cmocka_unit_test(round_trip_every_housing_record),
         cmocka_unit_test(first_record_text_is_exact),
         cmocka_unit_test(dead_letter_round_trip_keeps_raw_bytes),
+        cmocka_unit_test(escaped_surrogate_pair_is_one_code_point),
+        cmocka_unit_test(lone_surrogates_and_nul_become_replacement_characters),
+        cmocka_unit_test(escapes_of_every_length_decode),
+        cmocka_unit_test(long_escaped_text_is_cut_between_characters),
         cmocka_unit_test(foreign_producer_lowercase_and_string_numbers),
         cmocka_unit_test(bad_objects_become_dead_letters),
         cmocka_unit_test(bad_messages_are_reported),

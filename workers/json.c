@@ -107,7 +107,65 @@ static int token_is(const char *msg, const jsmntok_t *t, const char *word)
     return strlen(word) == n && strncasecmp(msg + t->start, word, n) == 0;
 }
 
-/* Copies a token's text (unescaped when it is a string) into dst. */
+/* The value of the 4 hex digits at s, or -1 when one is not a hex digit. */
+static long hex4(const char *s)
+{
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = s[k];
+        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        if (d < 0)
+            return -1;
+        v = v << 4 | d;
+    }
+    return v;
+}
+
+/* Writes cp (at most U+10FFFF, not a surrogate) as 1-4 bytes of UTF-8. */
+static size_t put_utf8(char *dst, unsigned long cp)
+{
+    if (cp < 0x80) {
+        dst[0] = (char)cp;
+        return 1;
+    }
+    size_t len = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    static const unsigned char lead[5] = {0, 0, 0xc0, 0xe0, 0xf0};
+    for (size_t k = len - 1; k > 0; k--, cp >>= 6)
+        dst[k] = (char)(0x80 | (cp & 0x3f));
+    dst[0] = (char)(lead[len] | cp);
+    return len;
+}
+
+/* Decodes the \u escape whose 'u' is msg[*i] into dst (at most 4 bytes) and
+ * leaves *i on its last character. The output must stay valid UTF-8 for a
+ * text column: a high surrogate followed by a \u low one is one code point;
+ * a surrogate without its partner, and \u0000 (PostgreSQL text holds no NUL),
+ * become U+FFFD. So does a \u without 4 hex digits (jsmn refuses those in
+ * strict mode; this is a second line), whose next characters then read as
+ * plain text. */
+static size_t unicode_escape(const char *msg, int *i, int end, char *dst)
+{
+    long cp = *i + 4 < end ? hex4(msg + *i + 1) : -1;
+    if (cp < 0)
+        return put_utf8(dst, 0xfffd);
+    *i += 4;
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+        const char *next = msg + *i + 1; /* a "\uDC00".."\uDFFF" here completes the pair */
+        long low = *i + 6 < end && next[0] == '\\' && next[1] == 'u' ? hex4(next + 2) : -1;
+        if (low < 0xdc00 || low > 0xdfff)
+            return put_utf8(dst, 0xfffd);
+        *i += 6;
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+    } else if (cp == 0 || (cp >= 0xdc00 && cp <= 0xdfff)) {
+        cp = 0xfffd;
+    }
+    return put_utf8(dst, (unsigned long)cp);
+}
+
+/* Copies a token's text (unescaped when it is a string) into dst. Every
+ * step writes at most 4 bytes, so the bound leaves room for them and the
+ * final NUL. */
 static size_t token_text(const char *msg, const jsmntok_t *t, char *dst, size_t cap)
 {
     size_t n = 0;
@@ -115,20 +173,8 @@ static size_t token_text(const char *msg, const jsmntok_t *t, char *dst, size_t 
         char c = msg[i];
         if (t->type == JSMN_STRING && c == '\\' && i + 1 < t->end) {
             char e = msg[++i];
-            if (e == 'u' && i + 4 < t->end) {
-                unsigned cp = (unsigned)strtoul((char[]){msg[i + 1], msg[i + 2], msg[i + 3],
-                                                         msg[i + 4], 0}, NULL, 16);
-                i += 4;
-                if (cp < 0x80) {
-                    dst[n++] = (char)cp;
-                } else if (cp < 0x800) {
-                    dst[n++] = (char)(0xc0 | (cp >> 6));
-                    dst[n++] = (char)(0x80 | (cp & 0x3f));
-                } else {
-                    dst[n++] = (char)(0xe0 | (cp >> 12));
-                    dst[n++] = (char)(0x80 | ((cp >> 6) & 0x3f));
-                    dst[n++] = (char)(0x80 | (cp & 0x3f));
-                }
+            if (e == 'u') {
+                n += unicode_escape(msg, &i, t->end, dst + n);
                 continue;
             }
             c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e == 'b' ? '\b'
