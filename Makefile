@@ -48,7 +48,8 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fsanitize=fu
 build/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c workers/csv.c workers/decimal.c workers/record.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lm -o $@
-build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c workers/json.c workers/decimal.c workers/buf.c workers/record.c $(HEADERS)
+build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c workers/json.c workers/decimal.c workers/buf.c workers/record.c \
+                      workers/utf8.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lm -o $@
 fuzzers: build/fuzz/fuzz_csv build/fuzz/fuzz_json

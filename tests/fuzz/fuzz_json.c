@@ -2,15 +2,18 @@
  * fuzz_json.c - libFuzzer target for the Kafka message decoder (workers/json.c).
  *
  * Oracles: the sanitizers; every decoded item is a record or a dead letter
- * within its bounds; and every decoded record, encoded again and decoded,
- * comes back bit for bit (the encoder and decoder agree on everything the
- * decoder can produce).
+ * within its bounds; a message of ASCII without NUL (so any non-ASCII text
+ * comes from \u escapes) gives dead letters whose reason and raw are valid
+ * UTF-8; and every decoded record, encoded again and decoded, comes back bit
+ * for bit (the encoder and decoder agree on everything the decoder can
+ * produce).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "../../workers/json.h"
+#include "../../workers/utf8.h"
 
 static struct hs_json_decoder decoder, again;
 
@@ -23,14 +26,22 @@ static int same_record(const struct hs_item *item, void *ctx)
     return 0;
 }
 
+static int check_dead(const struct hs_item *item, int ascii_message)
+{
+    if (item->u.dead.raw_len > HS_RAW_MAX || memchr(item->u.dead.reason, 0, HS_REASON_MAX) == NULL)
+        __builtin_trap();
+    size_t reason_len = strlen(item->u.dead.reason);
+    if (ascii_message && (hs_utf8_invalid_at(item->u.dead.reason, reason_len) != reason_len ||
+                          hs_utf8_invalid_at(item->u.dead.raw, item->u.dead.raw_len) !=
+                              item->u.dead.raw_len))
+        __builtin_trap();
+    return 0;
+}
+
 static int check_item(const struct hs_item *item, void *ctx)
 {
-    (void)ctx;
-    if (item->kind == HS_ITEM_DEAD) {
-        if (item->u.dead.raw_len > HS_RAW_MAX || memchr(item->u.dead.reason, 0, HS_REASON_MAX) == NULL)
-            __builtin_trap();
-        return 0;
-    }
+    if (item->kind == HS_ITEM_DEAD)
+        return check_dead(item, *(const int *)ctx);
     if (item->kind != HS_ITEM_ROW)
         __builtin_trap();
     struct hs_buf buf = {0};
@@ -46,6 +57,9 @@ static int check_item(const struct hs_item *item, void *ctx)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[256];
-    hs_json_decode(&decoder, (const char *)data, size, "fuzz", check_item, NULL, err, sizeof err);
+    int ascii = 1; /* bytes 01..7F only */
+    for (size_t i = 0; i < size && ascii; i++)
+        ascii = data[i] - 1u < 0x7fu;
+    hs_json_decode(&decoder, (const char *)data, size, "fuzz", check_item, &ascii, err, sizeof err);
     return 0;
 }
