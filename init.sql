@@ -1,9 +1,13 @@
 -- housingsup schema. Applied once per database; every statement is idempotent.
 --
--- housing: one row per CSV record. (src_file, src_line) names the record's origin;
--- its unique index is what makes replays after a crash harmless: a record that
--- is written twice is refused the second time (writers use ON CONFLICT DO NOTHING
--- when they replay), so every CSV record lands exactly once.
+-- housing: one row per CSV record. (src_file, src_line) is the record's identity:
+-- src_file is "<file name>#<fingerprint>", the fingerprint telling apart files of
+-- the same name (their directory, their first lines); a record from Kafka that
+-- housingsup did not produce is "kafka:topic/partition@offset" and its place in
+-- the message. The unique index makes replays after a crash harmless: a record
+-- written twice is refused the second time (writers then use ON CONFLICT DO
+-- NOTHING), and a different record meeting the same identity becomes a dead
+-- letter, so every CSV record lands exactly once.
 
 CREATE TABLE IF NOT EXISTS housing (
     id         SERIAL PRIMARY KEY,
@@ -36,14 +40,25 @@ CREATE UNIQUE INDEX IF NOT EXISTS housing_source_idx ON housing (src_file, src_l
 
 -- housing_dead_letter: input that could not become a housing row, kept whole
 -- with where it came from and why, so nothing is ever silently dropped.
--- source is "file:line" for CSV input or "kafka:topic/partition@offset" for
--- a message that could not be parsed; it is unique for the same reason as above.
+-- source is "<src_file>:<line>" for a record, or "kafka:topic/partition@offset"
+-- for a message that could not be parsed. raw_bytes holds the input exactly
+-- (any bytes); raw is the same as text, with each byte that is not valid UTF-8
+-- shown as '?'. sqlstate is PostgreSQL's error code when PostgreSQL refused
+-- the row. A dead letter written twice (a replay) is kept once: the same
+-- source with the same bytes.
 CREATE TABLE IF NOT EXISTS housing_dead_letter (
     id         SERIAL PRIMARY KEY,
     source     TEXT      NOT NULL,
     reason     TEXT      NOT NULL,
     raw        TEXT      NOT NULL,
+    raw_bytes  BYTEA,
+    sqlstate   TEXT,
     created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 );
 
-CREATE UNIQUE INDEX IF NOT EXISTS housing_dead_letter_source_idx ON housing_dead_letter (source);
+-- databases created before raw_bytes and sqlstate existed
+ALTER TABLE housing_dead_letter ADD COLUMN IF NOT EXISTS raw_bytes BYTEA;
+ALTER TABLE housing_dead_letter ADD COLUMN IF NOT EXISTS sqlstate TEXT;
+DROP INDEX IF EXISTS housing_dead_letter_source_idx;
+CREATE UNIQUE INDEX IF NOT EXISTS housing_dead_letter_record_idx
+    ON housing_dead_letter (source, md5(raw_bytes));

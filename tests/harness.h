@@ -73,5 +73,8 @@ void random_decimal(char *text);
 
 /* Reads a CSV with header CRIM..MEDV in table order and sums its columns. */
 void csv_figures(const char *path, struct csv_figures *f);
+/* The same, leaving out the good records on lines where line % modulus ==
+ * remainder (as a constraint refusing them would); returns how many. */
+long csv_figures_except(const char *path, long modulus, long remainder, struct csv_figures *f);
 
 #endif

@@ -25,7 +25,7 @@
 static long count_rows(const struct run *r, int timeout_s, long expect)
 {
     char q[256];
-    snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file = '%s'", r->src);
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file LIKE '%s#%%'", r->src);
     return sql_wait_for(q, expect, timeout_s);
 }
 

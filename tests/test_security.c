@@ -41,7 +41,7 @@ static void housing_copy(char *out, size_t cap, const char *name)
 static long rows_of(const struct run *r, int timeout_s, long expect)
 {
     char q[256];
-    snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file = '%s'", r->src);
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file LIKE '%s#%%'", r->src);
     return sql_wait_for(q, expect, timeout_s);
 }
 

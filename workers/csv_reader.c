@@ -54,6 +54,7 @@ struct reader {
     int64_t started_us;
     char header_error[HS_REASON_MAX]; /* why the last file opened has a bad header */
     struct timespec last_scan;   /* directory mode: when the previous listing began */
+    struct stat finished;        /* the file read to its end last */
 };
 
 enum { READ_END, READ_STOP, READ_FAILED };
@@ -155,11 +156,12 @@ static void pace(struct reader *r)
         usleep((useconds_t)ahead);
 }
 
-/* Reads the current file up to its end (its last whole line when following). */
-static int read_lines(struct reader *r)
+/* Reads the current file up to its end; `whole_only`: up to its last whole
+ * line (a followed file's last line may still be being written). */
+static int read_lines(struct reader *r, bool whole_only)
 {
     ssize_t n;
-    while (!hs_worker_stopping(r->w) && (n = hs_csv_source_next(&r->cur, r->tail)) != -1) {
+    while (!hs_worker_stopping(r->w) && (n = hs_csv_source_next(&r->cur, whole_only)) != -1) {
         if (n == -2) {
             hs_error("%s: read failed after line %llu: %s", r->cur.path,
                      (unsigned long long)r->cur.line, strerror(errno));
@@ -196,6 +198,11 @@ static int open_file(struct reader *r, const char *path, const char *base_src, u
         r->resume.ino != r->cur.ino || r->resume.generation != generation)
         return rc;
     r->has_resume = false;
+    if (strchr(r->resume.src, '#') != NULL && strcmp(r->resume.src, r->cur.src) != 0) {
+        hs_info("%s: its first lines are not the ones read before (truncated and written "
+                "again): reading it from the start", path);
+        return rc;
+    }
     if (hs_csv_source_seek(&r->cur, r->resume.offset, r->resume.line) != 0) {
         hs_error("%s: cannot seek to byte %llu: %s", path, (unsigned long long)r->resume.offset,
                  strerror(errno));
@@ -219,21 +226,25 @@ static bool wait_a_while(struct reader *r, useconds_t us)
  * last, ends the batch and closes the file. Returns READ_*. */
 static int read_open_file(struct reader *r, const char *path)
 {
-    int rc = read_lines(r);
+    int rc = read_lines(r, r->tail);
     while (rc == READ_END && r->tail && !hs_csv_source_replaced(&r->cur, path)) {
         if (!flush_pending(r, true)) /* what has come so far goes out now */
             rc = READ_FAILED;
         else if (!wait_a_while(r, FOLLOW_POLL_US))
             rc = READ_STOP;
         else
-            rc = read_lines(r);
+            rc = read_lines(r, true);
     }
+    /* What was written just before the file was replaced, down to a last
+     * line without its newline: nothing will be added to it any more. */
     if (rc == READ_END && r->tail)
-        rc = read_lines(r); /* what was written just before the file was replaced */
+        rc = read_lines(r, false);
     if (rc != READ_FAILED && !flush_pending(r, true))
         rc = READ_FAILED;
     if (rc == READ_END)
         hs_info("%s: read to the end, line %llu", r->cur.path, (unsigned long long)r->cur.line);
+    if (fstat(fileno(r->cur.file), &r->finished) != 0)
+        memset(&r->finished, 0, sizeof r->finished);
     hs_csv_source_close(&r->cur);
     return rc;
 }
@@ -261,15 +272,110 @@ static bool find_rotated(struct reader *r, char *out, size_t cap)
     return found;
 }
 
-/* Which generation the file now at csv_path is, after finishing a
- * predecessor that was rotated away meanwhile. -1 if reading that failed. */
-/* Whether a resume point names this input: "<base>" or "<base>~N". */
-static bool same_input(const char *src, const char *base_src)
+/* A name logrotate gives a rotated file: "<base>.<digits>" or "<base>-<digits>". */
+static bool rotated_name(const char *name, const char *base)
 {
-    size_t n = strlen(base_src);
-    return strncmp(src, base_src, n) == 0 && (src[n] == '\0' || src[n] == '~');
+    size_t n = strlen(base);
+    if (strncmp(name, base, n) != 0 || (name[n] != '.' && name[n] != '-') || name[n + 1] == '\0')
+        return false;
+    return strspn(name + n + 1, "0123456789") == strlen(name + n + 1);
 }
 
+static bool newer(const struct stat *a, const struct stat *b)
+{
+    return a->st_mtim.tv_sec > b->st_mtim.tv_sec ||
+           (a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec > b->st_mtim.tv_nsec);
+}
+
+#define MAX_ROTATED 64
+struct rotated {
+    char path[PATH_MAX];
+    struct stat st;
+};
+
+/* Whether dir/name is a rotated file written after the one just finished,
+ * and is neither that file nor the one now at csv_path. */
+static bool rotated_since(struct reader *r, const char *dir, const char *name,
+                          const char *base_src, struct rotated *out)
+{
+    struct stat now;
+    if (!rotated_name(name, base_src))
+        return false;
+    snprintf(out->path, sizeof out->path, "%s/%s", dir, name);
+    if (stat(out->path, &out->st) != 0 || !S_ISREG(out->st.st_mode) ||
+        !newer(&out->st, &r->finished) || out->st.st_ino == r->finished.st_ino)
+        return false;
+    return stat(r->cfg->csv_path, &now) != 0 || now.st_ino != out->st.st_ino;
+}
+
+static int by_mtime(const void *a, const void *b)
+{
+    const struct rotated *x = a, *y = b;
+    return newer(&x->st, &y->st) ? 1 : newer(&y->st, &x->st) ? -1 : 0;
+}
+
+/* Files rotated away after the one just finished, oldest first: the
+ * generations replaced while the reader was stopped or blocked. */
+static int list_rotated(struct reader *r, const char *base_src, struct rotated *out)
+{
+    char dir_copy[PATH_MAX];
+    snprintf(dir_copy, sizeof dir_copy, "%s", r->cfg->csv_path);
+    const char *dir = dirname(dir_copy);
+    DIR *d = r->finished.st_ino != 0 ? opendir(dir) : NULL; /* unknown: nothing to compare */
+    struct dirent *e;
+    int n = 0;
+    while (d != NULL && n < MAX_ROTATED && (e = readdir(d)) != NULL)
+        n += rotated_since(r, dir, e->d_name, base_src, &out[n]);
+    if (d != NULL)
+        closedir(d);
+    qsort(out, (size_t)n, sizeof *out, by_mtime);
+    return n;
+}
+
+/* Reads, as the generations after *g, the files rotated away after the one
+ * just finished. Returns READ_*. */
+static int read_rotated(struct reader *r, const char *base_src, long *g)
+{
+    struct rotated *found = calloc(MAX_ROTATED, sizeof *found);
+    int n = found ? list_rotated(r, base_src, found) : 0, rc = READ_END;
+    for (int i = 0; i < n && rc == READ_END; i++) {
+        if (open_file(r, found[i].path, base_src, (uint32_t)(*g + 1)) != HS_CSV_OPENED) {
+            hs_warn("%s: rotated away unread, but cannot be read now", found[i].path);
+            hs_csv_source_close(&r->cur);
+            continue;
+        }
+        ++*g;
+        hs_info("%s: reading %s, rotated away before it was read, as generation %ld",
+                r->cfg->csv_path, found[i].path, *g);
+        rc = read_open_file(r, r->cfg->csv_path);
+    }
+    free(found);
+    return rc;
+}
+
+/* The length of the file name at the start of a source name
+ * "<name>[~generation]#<fingerprint>" (the name may have been cut). */
+static size_t name_length(const char *src)
+{
+    const char *hash = strrchr(src, '#');
+    size_t n = hash ? (size_t)(hash - src) : strlen(src);
+    size_t digits = 0;
+    while (digits < n && src[n - 1 - digits] >= '0' && src[n - 1 - digits] <= '9')
+        digits++;
+    if (digits > 0 && digits < n && src[n - 1 - digits] == '~')
+        n -= digits + 1;
+    return n;
+}
+
+/* Whether a resume point names this input. */
+static bool same_input(const char *src, const char *base_src)
+{
+    size_t n = name_length(src);
+    return n > 0 && strncmp(src, base_src, n) == 0;
+}
+
+/* Which generation the file now at csv_path is, after finishing a
+ * predecessor that was rotated away meanwhile. -1 if reading that failed. */
 static long first_generation(struct reader *r, const char *base_src)
 {
     struct stat st;
@@ -284,16 +390,18 @@ static long first_generation(struct reader *r, const char *base_src)
     if (stat(r->cfg->csv_path, &st) == 0 && (uint64_t)st.st_dev == r->resume.dev &&
         (uint64_t)st.st_ino == r->resume.ino && (uint64_t)st.st_size >= r->resume.offset)
         return r->resume.generation; /* the same file, not truncated */
+    long g = r->resume.generation;
     if (find_rotated(r, rotated, sizeof rotated) &&
         open_file(r, rotated, base_src, r->resume.generation) == HS_CSV_OPENED) {
         hs_info("%s: finishing %s, which it was rotated to", r->cfg->csv_path, rotated);
-        if (read_open_file(r, r->cfg->csv_path) == READ_FAILED)
+        if (read_open_file(r, r->cfg->csv_path) == READ_FAILED ||
+            read_rotated(r, base_src, &g) == READ_FAILED)
             return -1;
     }
     r->has_resume = false;
-    hs_info("%s: a new file since the last run: reading it as generation %u", r->cfg->csv_path,
-            r->resume.generation + 1);
-    return (long)r->resume.generation + 1;
+    hs_info("%s: a new file since the last run: reading it as generation %ld", r->cfg->csv_path,
+            g + 1);
+    return g + 1;
 }
 
 enum { OPEN_OK, OPEN_SKIPPED, OPEN_STOP, OPEN_FATAL, OPEN_FAILED };
@@ -353,6 +461,9 @@ static int read_file_path(struct reader *r)
             return HS_EXIT_FAILURE;
         if (read == READ_STOP || !r->follow)
             return HS_EXIT_OK;
+        read = read_rotated(r, base_src, &g);
+        if (read != READ_END)
+            return read == READ_FAILED ? HS_EXIT_FAILURE : HS_EXIT_OK;
         hs_info("%s was replaced: reading the new file as generation %ld", path, g + 1);
     }
 }
@@ -427,7 +538,7 @@ static int read_directory(struct reader *r)
 {
     char cursor[HS_SRC_MAX] = "";
     if (r->has_resume)
-        snprintf(cursor, sizeof cursor, "%s", r->resume.src);
+        snprintf(cursor, sizeof cursor, "%.*s", (int)name_length(r->resume.src), r->resume.src);
     for (;;) {
         int rc = read_new_files(r, cursor);
         if (rc == READ_FAILED)

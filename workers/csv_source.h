@@ -21,7 +21,7 @@
 struct hs_csv_source {
     FILE *file;
     char path[PATH_MAX];
-    char src[HS_SRC_MAX];
+    char src[HS_SRC_MAX]; /* "<name>[~generation]#<fingerprint>" */
     uint64_t dev, ino;
     uint32_t generation;
     struct hs_csv_header header;
@@ -38,8 +38,11 @@ enum hs_csv_open {
     HS_CSV_BAD_HEADER = -2, /* the reason is in `why`, the line in s->buf */
 };
 
-/* Opens `path` and reads its header; `base_src` plus "~generation" (when
- * generation > 0) becomes the source name. `follow`: see hs_csv_source_next. */
+/* Opens `path` and reads its header; the source name (the records' identity)
+ * is `base_src`, "~generation" when generation > 0, and "#" and a fingerprint
+ * of the file's directory, name, generation, header and first data line.
+ * A followed file whose first data line is not yet whole counts as empty.
+ * `follow`: see hs_csv_source_next. */
 enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
                                     const char *base_src, uint32_t generation, bool follow,
                                     char *why, size_t whylen);

@@ -266,7 +266,7 @@ static int read_field(const char *msg, const jsmntok_t *key, const jsmntok_t *va
 
 /* Turns the object at tokens[i] into an item. Returns the next token index. */
 static int decode_object(const char *msg, const jsmntok_t *t, int i, int n, int position,
-                         struct hs_item *it)
+                         struct hs_item *it, bool *has_line)
 {
     struct object_fields f = {.line = -1};
     char why[HS_REASON_MAX] = "";
@@ -288,6 +288,7 @@ static int decode_object(const char *msg, const jsmntok_t *t, int i, int n, int 
         k = skip(t, k, end); /* the key and its value */
     }
     it->line = f.line >= 0 ? (uint64_t)f.line : (uint64_t)position;
+    *has_line = f.line >= 0;
     it->read_us = f.ts > 0 ? f.ts : 0;
     for (int c = 0; c < HS_NCOLS && why[0] == '\0' && f.error == NULL; c++)
         if (!f.have[c])
@@ -361,7 +362,7 @@ static int tokenize(struct hs_json_decoder *d, const char *msg, size_t len, char
 }
 
 int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const char *src,
-                   hs_json_item_fn fn, void *ctx, char *err, size_t errlen)
+                   const char *position, hs_json_item_fn fn, void *ctx, char *err, size_t errlen)
 {
     int ntok = tokenize(d, msg, len, err, errlen);
     if (ntok < 0)
@@ -379,12 +380,15 @@ int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const
     int i = 1;
     for (int k = 0; k < t[0].size; k++) {
         memset(&item, 0, sizeof item);
-        snprintf(item.src, sizeof item.src, "%s", src);
         if (i >= ntok) {
             snprintf(err, errlen, "invalid JSON (malformed array)");
             return -1;
         }
-        i = decode_object(msg, t, i, ntok, k + 1, &item);
+        bool own_line = false;
+        i = decode_object(msg, t, i, ntok, k + 1, &item, &own_line);
+        if (src == NULL || !own_line)
+            item.line = (uint64_t)k + 1;
+        snprintf(item.src, sizeof item.src, "%s", src != NULL && own_line ? src : position);
         if (fn(&item, ctx) != 0)
             return -2;
     }

@@ -30,13 +30,16 @@ typedef int (*hs_json_item_fn)(const struct hs_item *item, void *ctx);
 
 /*
  * Decodes one message. Every object becomes an item: a record, or a dead
- * letter when the object itself is bad. Items carry `src`; an object without
- * "_line" is numbered by its position in the array (1-based).
+ * letter when the object itself is bad. An object with "_line" in a message
+ * from housingsup's publisher (`src` not NULL: the key named its source) is
+ * that source's line; any other object is named `position` (where the message
+ * is in Kafka) and numbered by its place in the array (1-based), so records
+ * of two foreign messages never share an identity.
  * Returns the number of items, or -1 when the message as a whole is not a
  * JSON array of objects (reason in err), or -2 when `fn` stopped it.
  */
 int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const char *src,
-                   hs_json_item_fn fn, void *ctx, char *err, size_t errlen);
+                   const char *position, hs_json_item_fn fn, void *ctx, char *err, size_t errlen);
 
 void hs_json_decoder_free(struct hs_json_decoder *d);
 

@@ -220,14 +220,43 @@ static int hand_out_dead_message(struct kreader *k, const rd_kafka_message_t *m,
     return hand_out(&item, k);
 }
 
-static void source_of(const rd_kafka_message_t *m, const char *position, char *src, size_t cap)
+/* The identity housingsup's publisher gives a batch: its key is
+ * "<name>#<12 hex digits>@<first line>" (see csv_source.h). Any other key,
+ * or none, is a foreign producer's: its records are named by their place,
+ * the message's position and their index in its array. Returns false then. */
+static bool own_source(const rd_kafka_message_t *m, char *src, size_t cap)
 {
     const char *key = m->key;
     const char *at = key ? memrchr(key, '@', m->key_len) : NULL;
-    if (at == NULL || at == key || (size_t)(at - key) >= cap)
-        snprintf(src, cap, "%s", position);
-    else
-        snprintf(src, cap, "%.*s", (int)(at - key), key);
+    size_t n = at ? (size_t)(at - key) : 0;
+    if (n < 14 || n >= cap || key[n - 13] != '#')
+        return false;
+    for (size_t i = n - 12; i < n; i++)
+        if (!((key[i] >= '0' && key[i] <= '9') || (key[i] >= 'a' && key[i] <= 'f')))
+            return false;
+    for (const char *d = at + 1; d < key + m->key_len; d++)
+        if (*d < '0' || *d > '9')
+            return false;
+    snprintf(src, cap, "%.*s", (int)n, key);
+    return true;
+}
+
+/* "kafka:<topic>/<partition>@<offset>"; a topic too long to fit is cut and
+ * followed by a hash of its whole name, so two positions never share a name. */
+static void position_of_message(const char *topic, const rd_kafka_message_t *m, char *out,
+                                size_t cap)
+{
+    char where[64];
+    snprintf(where, sizeof where, "/%d@%lld", (int)m->partition, (long long)m->offset);
+    size_t room = cap - 1 - strlen("kafka:") - strlen(where);
+    if (strlen(topic) <= room) {
+        snprintf(out, cap, "kafka:%s%s", topic, where);
+        return;
+    }
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *c = topic; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    snprintf(out, cap, "kafka:%.*s#%08x%s", (int)(room - 9), topic, h, where);
 }
 
 static uint32_t routed_writers(struct kreader *k)
@@ -244,8 +273,7 @@ static uint32_t routed_writers(struct kreader *k)
 static int process_message(struct kreader *k, const rd_kafka_message_t *m)
 {
     char position[HS_SRC_MAX], src[HS_SRC_MAX], why[256];
-    snprintf(position, sizeof position, "kafka:%s/%d@%lld", k->topic, (int)m->partition,
-             (long long)m->offset);
+    position_of_message(k->topic, m, position, sizeof position);
     k->writer = k->next_writer++ % routed_writers(k);
     uint64_t ring_start = hs_ring_tail(writer_ring(k, k->writer));
     int rc;
@@ -254,8 +282,9 @@ static int process_message(struct kreader *k, const rd_kafka_message_t *m)
                  m->len, k->w->cfg->max_message_bytes);
         rc = hand_out_dead_message(k, m, position, why);
     } else {
-        source_of(m, position, src, sizeof src);
-        rc = hs_json_decode(&k->decoder, m->payload, m->len, src, hand_out, k, why, sizeof why);
+        bool own = own_source(m, src, sizeof src);
+        rc = hs_json_decode(&k->decoder, m->payload, m->len, own ? src : NULL, position,
+                            hand_out, k, why, sizeof why);
         if (rc == -1)
             rc = hand_out_dead_message(k, m, position, why);
     }

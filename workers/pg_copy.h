@@ -19,4 +19,10 @@ void hs_copy_begin(struct hs_buf *b);
 void hs_copy_row(struct hs_buf *b, const struct hs_item *row);
 void hs_copy_end(struct hs_buf *b);
 
+/* A row as a JSON object keyed by column name, the form PostgreSQL's
+ * json_populate_record() reads: the slow path's INSERT takes rows this way. */
+void hs_copy_json_row(struct hs_buf *b, const struct hs_item *row);
+/* A row's 14 values as one CSV line (a refused row's dead letter keeps it). */
+void hs_copy_csv_values(struct hs_buf *b, const struct hs_item *row);
+
 #endif

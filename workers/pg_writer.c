@@ -5,11 +5,21 @@
  *
  * Exactly once: ring slots are released only after COMMIT succeeds, so a
  * writer that dies, or loses its connection, writes the same records again.
- * The unique index on (src_file, src_line) refuses a second copy: the fast
- * path COPYs straight into housing; if that hits a unique violation (a
- * replay), the batch is rolled back and redone through a staging table with
- * INSERT ... ON CONFLICT DO NOTHING, which keeps the new rows and drops the
- * repeats.
+ * The unique index on (src_file, src_line) refuses a second copy.
+ *
+ * The fast path COPYs the whole batch straight into housing. When that fails,
+ * the error's SQLSTATE decides (pg_error.h):
+ *  - a replay or a refused row: the batch is written again in one careful
+ *    transaction, a savepoint per segment. A refused row is found from the
+ *    row number COPY's error names (or, when none is named, by halving the
+ *    segment), set aside as a dead letter with PostgreSQL's reason, and the
+ *    rows around it are written. Each row is thus sent at most twice more.
+ *    After a replay the segment goes through INSERT ... ON CONFLICT DO
+ *    NOTHING instead, and rows whose identity is already taken by different
+ *    values become "identity collision" dead letters: only an exact repeat
+ *    is dropped silently.
+ *  - a system error: nothing is set aside; the batch is tried again with a
+ *    capped exponential backoff until the cause is fixed.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,13 +32,41 @@
 #include "buf.h"
 #include "pg_conn.h"
 #include "pg_copy.h"
+#include "pg_error.h"
 #include "record.h"
 #include "utf8.h"
 #include "worker.h"
 
 #define COLUMNS HS_COPY_COLUMNS
-#define SQLSTATE_UNIQUE_VIOLATION "23505"
+#define VALUE_COLUMNS "crim, zn, indus, chas, nox, rm, age, dis, rad, tax, ptratio, b, lstat, medv"
+#define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
+
+/* Why a statement failed. */
+struct failure {
+    enum hs_pg_class cls;
+    unsigned long copy_row;      /* 1-based row of the COPY named by the error, 0 if none */
+    char sqlstate[6];
+    char message[HS_REASON_MAX];
+};
+
+/* A row of the batch that will not be in housing, and why. */
+struct set_aside {
+    uint32_t item;
+    char sqlstate[6];
+    char reason[HS_REASON_MAX];
+};
+
+struct batch {
+    uint32_t n;                /* ring items in the batch */
+    uint32_t *rows;            /* ring indexes of its rows still to be written */
+    uint32_t nrows;
+    uint32_t row_items;        /* rows among the items (the rest are dead letters) */
+    struct set_aside *aside;   /* refused rows and identity collisions */
+    uint32_t naside;
+    bool *refused;             /* by ring index: set aside */
+    bool replay;               /* some row was written before: use ON CONFLICT */
+};
 
 struct writer {
     struct hs_worker *w;
@@ -37,124 +75,403 @@ struct writer {
     PGconn *conn;
     struct hs_buf copy;
     int backoff_ms;
+    struct batch batch;
+    struct failure failure; /* why the last attempt at a batch failed */
 };
 
-enum outcome { WROTE, DUPLICATE, FAILED };
+enum outcome { WROTE, SYSTEM_ERROR };
 
-static bool ok_result(PGconn *conn, PGresult *res, ExecStatusType want, const char *what,
-                      enum outcome *why)
+static const struct hs_item *item_at(struct writer *wr, uint32_t i)
 {
-    if (PQresultStatus(res) == want) {
-        PQclear(res);
-        return true;
-    }
+    return hs_ring_item(wr->ring, i);
+}
+
+/* ---- statements ---- */
+
+static void describe_failure(PGconn *conn, PGresult *res, struct failure *f)
+{
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-    if (state != NULL && strcmp(state, SQLSTATE_UNIQUE_VIOLATION) == 0) {
-        *why = DUPLICATE;
-    } else {
-        const char *msg = PQresultErrorMessage(res);
-        hs_error("postgres: %s failed: %.*s", what, (int)strcspn(msg, "\n"),
-                 *msg ? msg : PQerrorMessage(conn));
-        *why = FAILED;
-    }
+    const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    if (msg == NULL)
+        msg = PQerrorMessage(conn);
+    snprintf(f->sqlstate, sizeof f->sqlstate, "%s", state ? state : "");
+    snprintf(f->message, sizeof f->message, "%.*s", (int)strcspn(msg, "\n"), msg);
+    f->cls = hs_pg_classify(state, PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
+    f->copy_row = hs_pg_copy_row(PQresultErrorField(res, PG_DIAG_CONTEXT), "housing");
+}
+
+/* True when res has status `want`; otherwise describes the error in f. Clears res. */
+static bool ok_result(PGconn *conn, PGresult *res, ExecStatusType want, struct failure *f)
+{
+    bool ok = PQresultStatus(res) == want;
+    if (!ok)
+        describe_failure(conn, res, f);
     PQclear(res);
-    return false;
-}
-
-static bool exec(struct writer *wr, const char *sql, enum outcome *why)
-{
-    return ok_result(wr->conn, PQexec(wr->conn, sql), PGRES_COMMAND_OK, sql, why);
-}
-
-static bool copy_rows(struct writer *wr, const char *table, uint32_t n, enum outcome *why)
-{
-    char sql[256];
-    snprintf(sql, sizeof sql, "COPY %s (" COLUMNS ") FROM STDIN WITH (FORMAT binary)", table);
-    hs_buf_reset(&wr->copy);
-    hs_copy_begin(&wr->copy);
-    uint32_t rows = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        const struct hs_item *it = hs_ring_item(wr->ring, i);
-        if (it->kind == HS_ITEM_ROW) {
-            hs_copy_row(&wr->copy, it);
-            rows++;
-        }
-    }
-    hs_copy_end(&wr->copy);
-    if (rows == 0)
-        return true;
-    if (hs_buf_failed(&wr->copy)) {
-        hs_error("out of memory building COPY data for %u records", n);
-        *why = FAILED;
-        return false;
-    }
-    if (!ok_result(wr->conn, PQexec(wr->conn, sql), PGRES_COPY_IN, sql, why))
-        return false;
-    if (PQputCopyData(wr->conn, wr->copy.data, (int)wr->copy.len) != 1 ||
-        PQputCopyEnd(wr->conn, NULL) != 1) {
-        hs_error("postgres: sending COPY data failed: %s", PQerrorMessage(wr->conn));
-        *why = FAILED;
-        return false;
-    }
-    bool ok = ok_result(wr->conn, PQgetResult(wr->conn), PGRES_COMMAND_OK, sql, why);
-    PGresult *res;
-    while ((res = PQgetResult(wr->conn)) != NULL)
-        PQclear(res);
     return ok;
 }
 
-static bool insert_dead_letters(struct writer *wr, uint32_t n, enum outcome *why)
+static bool exec(struct writer *wr, const char *sql, struct failure *f)
+{
+    return ok_result(wr->conn, PQexec(wr->conn, sql), PGRES_COMMAND_OK, f);
+}
+
+static void drain_results(PGconn *conn)
+{
+    PGresult *res;
+    while ((res = PQgetResult(conn)) != NULL)
+        PQclear(res);
+}
+
+static bool copy_rows(struct writer *wr, const uint32_t *rows, uint32_t count, struct failure *f)
+{
+    hs_buf_reset(&wr->copy);
+    hs_copy_begin(&wr->copy);
+    for (uint32_t i = 0; i < count; i++)
+        hs_copy_row(&wr->copy, item_at(wr, rows[i]));
+    hs_copy_end(&wr->copy);
+    if (hs_buf_failed(&wr->copy)) {
+        *f = (struct failure){.cls = HS_PG_SYSTEM, .message = "out of memory building COPY data"};
+        return false;
+    }
+    if (!ok_result(wr->conn, PQexec(wr->conn, "COPY housing (" COLUMNS ") FROM STDIN WITH "
+                                    "(FORMAT binary)"), PGRES_COPY_IN, f))
+        return false;
+    if (PQputCopyData(wr->conn, wr->copy.data, (int)wr->copy.len) != 1 ||
+        PQputCopyEnd(wr->conn, NULL) != 1) {
+        *f = (struct failure){.cls = HS_PG_SYSTEM};
+        snprintf(f->message, sizeof f->message, "sending COPY data failed: %s",
+                 PQerrorMessage(wr->conn));
+        return false;
+    }
+    bool ok = ok_result(wr->conn, PQgetResult(wr->conn), PGRES_COMMAND_OK, f);
+    drain_results(wr->conn);
+    return ok;
+}
+
+/* rows as one JSON array parameter, for the statements that read it back
+ * with json_populate_record (no temporary table: a role without TEMP works). */
+static const char *rows_json(struct writer *wr, const uint32_t *rows, uint32_t count)
+{
+    hs_buf_reset(&wr->copy);
+    hs_buf_append(&wr->copy, "[", 1);
+    for (uint32_t i = 0; i < count; i++) {
+        if (i > 0)
+            hs_buf_append(&wr->copy, ",", 1);
+        hs_copy_json_row(&wr->copy, item_at(wr, rows[i]));
+    }
+    hs_buf_append(&wr->copy, "]", 2); /* with the terminating NUL */
+    return hs_buf_failed(&wr->copy) ? NULL : wr->copy.data;
+}
+
+#define INPUT_ROWS "json_array_elements($1::json) WITH ORDINALITY AS e(j, ord), " \
+                   "LATERAL json_populate_record(NULL::housing, e.j) AS i"
+
+/* The slow path's statement: only rows whose identity is new are inserted. */
+static bool insert_new_rows(struct writer *wr, const uint32_t *rows, uint32_t count,
+                            struct failure *f)
+{
+    const char *json = rows_json(wr, rows, count);
+    if (json == NULL) {
+        *f = (struct failure){.cls = HS_PG_SYSTEM, .message = "out of memory building rows"};
+        return false;
+    }
+    PGresult *res = PQexecParams(wr->conn,
+        "INSERT INTO housing (" COLUMNS ") SELECT " COLUMNS " FROM json_populate_recordset("
+        "NULL::housing, $1::json) ON CONFLICT (src_file, src_line) DO NOTHING",
+        1, NULL, &json, NULL, NULL, 0);
+    return ok_result(wr->conn, res, PGRES_COMMAND_OK, f);
+}
+
+/* ---- the careful path ---- */
+
+static void set_aside(struct batch *b, uint32_t item, const char *sqlstate, const char *reason)
+{
+    struct set_aside *a = &b->aside[b->naside++];
+    a->item = item;
+    snprintf(a->sqlstate, sizeof a->sqlstate, "%s", sqlstate);
+    snprintf(a->reason, sizeof a->reason, "%s", reason);
+}
+
+static void refuse_row(struct writer *wr, uint32_t item, const struct failure *f)
+{
+    wr->batch.refused[item] = true;
+    char reason[HS_REASON_MAX];
+    const struct hs_item *it = item_at(wr, item);
+    snprintf(reason, sizeof reason, "refused by PostgreSQL (SQLSTATE %s): %s", f->sqlstate,
+             f->message);
+    hs_warn("%s:%llu: %s (sent to the dead-letter table)", it->src,
+            (unsigned long long)it->line, reason);
+    set_aside(&wr->batch, item, f->sqlstate, reason);
+}
+
+static enum outcome write_segment(struct writer *wr, uint32_t lo, uint32_t hi,
+                                  const struct failure *known);
+
+/* Writes rows[lo..hi) around a row refused at `bad`: the rows before, then after. */
+static enum outcome write_around(struct writer *wr, uint32_t lo, uint32_t bad, uint32_t hi,
+                                 const struct failure *f)
+{
+    refuse_row(wr, wr->batch.rows[bad], f);
+    if (write_segment(wr, lo, bad, NULL) != WROTE)
+        return SYSTEM_ERROR;
+    return write_segment(wr, bad + 1, hi, NULL);
+}
+
+/* After a refused row that no row number points at: halve the segment. */
+static enum outcome write_halves(struct writer *wr, uint32_t lo, uint32_t hi,
+                                 const struct failure *f)
+{
+    if (hi - lo == 1) {
+        refuse_row(wr, wr->batch.rows[lo], f);
+        return WROTE;
+    }
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (write_segment(wr, lo, mid, NULL) != WROTE)
+        return SYSTEM_ERROR;
+    return write_segment(wr, mid, hi, NULL);
+}
+
+static bool try_segment(struct writer *wr, uint32_t lo, uint32_t hi, struct failure *f)
+{
+    if (!exec(wr, "SAVEPOINT segment", f))
+        return false;
+    const uint32_t *rows = wr->batch.rows + lo;
+    if (wr->batch.replay ? insert_new_rows(wr, rows, hi - lo, f) : copy_rows(wr, rows, hi - lo, f))
+        return true;
+    struct failure undo;
+    if (f->cls != HS_PG_SYSTEM && !exec(wr, "ROLLBACK TO SAVEPOINT segment", &undo)) {
+        *f = undo;
+        f->cls = HS_PG_SYSTEM;
+    }
+    return false;
+}
+
+/* Writes rows[lo..hi), setting aside each row PostgreSQL refuses. `known`:
+ * how a first attempt at exactly this segment failed, if it was made. */
+static enum outcome write_segment(struct writer *wr, uint32_t lo, uint32_t hi,
+                                  const struct failure *known)
+{
+    struct failure f;
+    if (lo >= hi)
+        return WROTE;
+    if (known != NULL)
+        f = *known;
+    else if (try_segment(wr, lo, hi, &f))
+        return WROTE;
+    if (f.cls == HS_PG_SYSTEM) {
+        wr->failure = f;
+        return SYSTEM_ERROR;
+    }
+    if (f.cls == HS_PG_REPLAY) {
+        wr->batch.replay = true;
+        return write_segment(wr, lo, hi, NULL);
+    }
+    if (!wr->batch.replay && f.copy_row >= 1 && f.copy_row <= hi - lo)
+        return write_around(wr, lo, lo + (uint32_t)f.copy_row - 1, hi, &f);
+    return write_halves(wr, lo, hi, &f);
+}
+
+/* ---- identity collisions ---- */
+
+#define DIFFERENT_VALUES "(h.crim, h.zn, h.indus, h.chas, h.nox, h.rm, h.age, h.dis, h.rad, " \
+    "h.tax, h.ptratio, h.b, h.lstat, h.medv) IS DISTINCT FROM (i.crim, i.zn, i.indus, i.chas, " \
+    "i.nox, i.rm, i.age, i.dis, i.rad, i.tax, i.ptratio, i.b, i.lstat, i.medv)"
+
+static void report_collision(struct writer *wr, uint32_t item, const char *housing_id)
+{
+    char reason[HS_REASON_MAX];
+    const struct hs_item *it = item_at(wr, item);
+    snprintf(reason, sizeof reason, "identity collision: %s:%llu is already housing row id %s, "
+             "with other values", it->src, (unsigned long long)it->line, housing_id);
+    hs_warn("%s (sent to the dead-letter table)", reason);
+    set_aside(&wr->batch, item, "", reason);
+}
+
+/* After a replay: rows whose identity is held by a row with other values
+ * (another file under the same identity, or a repeat within the batch)
+ * were not written; each becomes a dead letter naming the row it met. */
+static bool find_collisions(struct writer *wr, struct failure *f)
+{
+    struct batch *b = &wr->batch;
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < b->nrows; i++)
+        if (!b->refused[b->rows[i]])
+            b->rows[kept++] = b->rows[i];
+    b->nrows = kept;
+    const char *json = kept > 0 ? rows_json(wr, b->rows, kept) : NULL;
+    if (kept == 0)
+        return true;
+    if (json == NULL) {
+        *f = (struct failure){.cls = HS_PG_SYSTEM, .message = "out of memory building rows"};
+        return false;
+    }
+    PGresult *res = PQexecParams(wr->conn, "SELECT e.ord, h.id FROM " INPUT_ROWS
+                                 " JOIN housing h ON h.src_file = i.src_file AND h.src_line = "
+                                 "i.src_line WHERE " DIFFERENT_VALUES, 1, NULL, &json, NULL,
+                                 NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        return ok_result(wr->conn, res, PGRES_TUPLES_OK, f);
+    for (int r = 0; r < PQntuples(res); r++) {
+        unsigned long ord = strtoul(PQgetvalue(res, r, 0), NULL, 10);
+        if (ord >= 1 && ord <= kept)
+            report_collision(wr, b->rows[ord - 1], PQgetvalue(res, r, 1));
+    }
+    PQclear(res);
+    return true;
+}
+
+/* ---- dead letters ---- */
+
+static bool insert_dead_letter(struct writer *wr, const char *source, const char *reason,
+                               const char *sqlstate, const char *raw, uint32_t raw_len,
+                               struct failure *f)
+{
+    char text[HS_RAW_MAX * 2 + 1];
+    uint32_t n = raw_len < sizeof text - 1 ? raw_len : (uint32_t)sizeof text - 1;
+    memcpy(text, raw, n);
+    text[n] = '\0';
+    hs_utf8_sanitize(text, n); /* the readable rendering; raw_bytes keeps the bytes */
+    const char *params[5] = {source, reason, text, raw, sqlstate[0] ? sqlstate : NULL};
+    const int lengths[5] = {0, 0, 0, (int)raw_len, 0}, formats[5] = {0, 0, 0, 1, 0};
+    PGresult *res = PQexecParams(wr->conn,
+        "INSERT INTO housing_dead_letter (source, reason, raw, raw_bytes, sqlstate) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", 5, NULL, params, lengths,
+        formats, 0);
+    return ok_result(wr->conn, res, PGRES_COMMAND_OK, f);
+}
+
+static void source_of(const struct hs_item *it, char *out, size_t cap)
+{
+    char src[HS_SRC_MAX];
+    size_t n = strnlen(it->src, HS_SRC_MAX - 1);
+    memcpy(src, it->src, n);
+    src[n] = '\0';
+    hs_utf8_sanitize(src, n);
+    if (it->line > 0)
+        snprintf(out, cap, "%s:%llu", src, (unsigned long long)it->line);
+    else
+        snprintf(out, cap, "%s", src);
+}
+
+/* Dead letters that came down the ring, made by the readers. */
+static bool insert_item_dead_letters(struct writer *wr, uint32_t n, struct failure *f)
 {
     for (uint32_t i = 0; i < n; i++) {
-        const struct hs_item *it = hs_ring_item(wr->ring, i);
+        const struct hs_item *it = item_at(wr, i);
+        char source[HS_SRC_MAX + 32], reason[HS_REASON_MAX];
         if (it->kind != HS_ITEM_DEAD)
             continue;
-        char source[HS_SRC_MAX + 32], reason[HS_REASON_MAX], raw[HS_RAW_MAX + 1];
-        if (it->line > 0)
-            snprintf(source, sizeof source, "%s:%llu", it->src, (unsigned long long)it->line);
-        else
-            snprintf(source, sizeof source, "%s", it->src);
+        source_of(it, source, sizeof source);
         snprintf(reason, sizeof reason, "%s", it->u.dead.reason);
-        memcpy(raw, it->u.dead.raw, it->u.dead.raw_len);
-        raw[it->u.dead.raw_len] = '\0';
-        hs_utf8_sanitize(source, strlen(source));
         hs_utf8_sanitize(reason, strlen(reason));
-        hs_utf8_sanitize(raw, it->u.dead.raw_len);
-        const char *params[3] = {source, reason, raw};
-        PGresult *res = PQexecParams(wr->conn,
-            "INSERT INTO housing_dead_letter (source, reason, raw) VALUES ($1, $2, $3) "
-            "ON CONFLICT (source) DO NOTHING", 3, NULL, params, NULL, NULL, 0);
-        if (!ok_result(wr->conn, res, PGRES_COMMAND_OK, "INSERT INTO housing_dead_letter", why))
+        if (!insert_dead_letter(wr, source, reason, "", it->u.dead.raw, it->u.dead.raw_len, f))
             return false;
     }
     return true;
 }
 
-/* The fast path: COPY straight into housing. */
-static enum outcome write_direct(struct writer *wr, uint32_t n)
+/* Rows set aside here: refused by PostgreSQL, or colliding. */
+static bool insert_set_aside(struct writer *wr, struct failure *f)
 {
-    enum outcome why = FAILED;
-    if (exec(wr, "BEGIN", &why) && copy_rows(wr, "housing", n, &why) &&
-        insert_dead_letters(wr, n, &why) && exec(wr, "COMMIT", &why))
-        return WROTE;
-    PQclear(PQexec(wr->conn, "ROLLBACK"));
-    return why;
+    for (uint32_t i = 0; i < wr->batch.naside; i++) {
+        const struct set_aside *a = &wr->batch.aside[i];
+        const struct hs_item *it = item_at(wr, a->item);
+        char source[HS_SRC_MAX + 32], reason[HS_REASON_MAX];
+        source_of(it, source, sizeof source);
+        snprintf(reason, sizeof reason, "%s", a->reason);
+        hs_utf8_sanitize(reason, strlen(reason));
+        hs_buf_reset(&wr->copy);
+        hs_copy_csv_values(&wr->copy, it);
+        if (hs_buf_failed(&wr->copy) ||
+            !insert_dead_letter(wr, source, reason, a->sqlstate, wr->copy.data,
+                                (uint32_t)wr->copy.len, f))
+            return false;
+    }
+    return true;
 }
 
-/* The replay path: stage, then keep only rows not already in housing. */
-static enum outcome write_deduplicated(struct writer *wr, uint32_t n)
+/* ---- a batch ---- */
+
+static void rollback(struct writer *wr)
 {
-    enum outcome why = FAILED;
-    if (exec(wr, "BEGIN", &why) &&
-        exec(wr, "CREATE TEMP TABLE IF NOT EXISTS housing_stage (LIKE housing "
-                 "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", &why) &&
-        copy_rows(wr, "housing_stage", n, &why) &&
-        exec(wr, "INSERT INTO housing (" COLUMNS ") SELECT " COLUMNS " FROM housing_stage "
-                 "ON CONFLICT (src_file, src_line) DO NOTHING", &why) &&
-        insert_dead_letters(wr, n, &why) && exec(wr, "COMMIT", &why))
-        return WROTE;
     PQclear(PQexec(wr->conn, "ROLLBACK"));
-    return FAILED;
+}
+
+static void prepare_batch(struct writer *wr, uint32_t n)
+{
+    struct batch *b = &wr->batch;
+    b->n = n;
+    b->nrows = b->naside = 0;
+    b->replay = false;
+    for (uint32_t i = 0; i < n; i++) {
+        b->refused[i] = false;
+        if (item_at(wr, i)->kind == HS_ITEM_ROW)
+            b->rows[b->nrows++] = i;
+    }
+    b->row_items = b->nrows;
+}
+
+static enum outcome finish(struct writer *wr, struct failure *f)
+{
+    if (insert_item_dead_letters(wr, wr->batch.n, f) && insert_set_aside(wr, f) &&
+        exec(wr, "COMMIT", f))
+        return WROTE;
+    wr->failure = *f;
+    rollback(wr);
+    return SYSTEM_ERROR;
+}
+
+/* One transaction, a savepoint per segment: see the top of this file. */
+static enum outcome write_carefully(struct writer *wr, const struct failure *first)
+{
+    struct failure f;
+    wr->batch.replay = first->cls == HS_PG_REPLAY;
+    if (!exec(wr, "BEGIN", &f) || !exec(wr, "SET CONSTRAINTS ALL IMMEDIATE", &f)) {
+        wr->failure = f;
+        rollback(wr);
+        return SYSTEM_ERROR;
+    }
+    if (write_segment(wr, 0, wr->batch.nrows, wr->batch.replay ? NULL : first) != WROTE) {
+        rollback(wr);
+        return SYSTEM_ERROR;
+    }
+    if (wr->batch.replay && !find_collisions(wr, &f)) {
+        wr->failure = f;
+        rollback(wr);
+        return SYSTEM_ERROR;
+    }
+    return finish(wr, &f);
+}
+
+/* The fast path: the whole batch in one COPY. */
+static enum outcome write_fast(struct writer *wr)
+{
+    struct failure f;
+    if (!exec(wr, "BEGIN", &f)) {
+        wr->failure = f;
+        rollback(wr);
+        return SYSTEM_ERROR;
+    }
+    if (wr->batch.nrows == 0 || copy_rows(wr, wr->batch.rows, wr->batch.nrows, &f))
+        return finish(wr, &f);
+    rollback(wr);
+    if (f.cls == HS_PG_SYSTEM) {
+        wr->failure = f;
+        return SYSTEM_ERROR;
+    }
+    if (f.cls == HS_PG_REPLAY)
+        hs_info("batch of %u records repeats rows already written (a replay); "
+                "writing only the new ones", wr->batch.n);
+    return write_carefully(wr, &f);
+}
+
+/* ---- the connection and the loop ---- */
+
+static void back_off(struct writer *wr)
+{
+    wr->backoff_ms = wr->backoff_ms ? wr->backoff_ms * 2 : BACKOFF_MIN_MS;
+    if (wr->backoff_ms > BACKOFF_MAX_MS)
+        wr->backoff_ms = BACKOFF_MAX_MS;
 }
 
 static bool connect_with_backoff(struct writer *wr)
@@ -175,21 +492,18 @@ static bool connect_with_backoff(struct writer *wr)
         wr->backoff_ms = 0;
         return true;
     }
-    wr->backoff_ms = wr->backoff_ms ? wr->backoff_ms * 2 : 100;
-    if (wr->backoff_ms > BACKOFF_MAX_MS)
-        wr->backoff_ms = BACKOFF_MAX_MS;
+    back_off(wr);
     hs_error("%s (retrying in %d ms)", err, wr->backoff_ms);
     usleep((useconds_t)wr->backoff_ms * 1000);
     return false;
 }
 
-static void count_written(struct writer *wr, uint32_t n)
+static void count_written(struct writer *wr)
 {
-    uint64_t dead = 0;
-    for (uint32_t i = 0; i < n; i++)
-        dead += ((const struct hs_item *)hs_ring_item(wr->ring, i))->kind == HS_ITEM_DEAD;
-    atomic_fetch_add_explicit(&wr->w->stats->records_in, n, memory_order_relaxed);
-    atomic_fetch_add_explicit(&wr->w->stats->records_out, n - dead, memory_order_relaxed);
+    const struct batch *b = &wr->batch;
+    uint64_t dead = b->n - b->row_items + b->naside;
+    atomic_fetch_add_explicit(&wr->w->stats->records_in, b->n, memory_order_relaxed);
+    atomic_fetch_add_explicit(&wr->w->stats->records_out, b->n - dead, memory_order_relaxed);
     atomic_fetch_add_explicit(&wr->w->stats->dead_letters, dead, memory_order_relaxed);
 }
 
@@ -198,18 +512,22 @@ static bool write_batch(struct writer *wr, uint32_t n)
 {
     if (!connect_with_backoff(wr))
         return false;
-    enum outcome result = write_direct(wr, n);
-    if (result == DUPLICATE) {
-        hs_info("batch of %u records repeats rows already written (a replay); "
-                "writing only the new ones", n);
-        result = write_deduplicated(wr, n);
-    }
-    if (result == WROTE)
+    prepare_batch(wr, n);
+    if (write_fast(wr) == WROTE) {
+        wr->backoff_ms = 0;
         return true;
-    if (PQstatus(wr->conn) != CONNECTION_OK)
-        hs_warn("postgres: connection lost; %u records will be written again", n);
-    else
-        usleep(200000); /* a statement failed on a live connection: don't spin on it */
+    }
+    if (PQstatus(wr->conn) != CONNECTION_OK) {
+        hs_warn("postgres: connection lost (%s); %u records will be written again",
+                wr->failure.message, n);
+        return false;
+    }
+    /* Not the data's fault: nothing is set aside; wait for the cause to go. */
+    back_off(wr);
+    hs_error("postgres: %s (SQLSTATE %s); %u records wait, retrying in %d ms",
+             wr->failure.message, wr->failure.sqlstate[0] ? wr->failure.sqlstate : "none", n,
+             wr->backoff_ms);
+    usleep((useconds_t)wr->backoff_ms * 1000);
     return false;
 }
 
@@ -236,19 +554,39 @@ static int write_loop(struct writer *wr)
             continue;
         }
         if (write_batch(wr, n)) {
-            count_written(wr, n);
+            count_written(wr);
             hs_ring_release(wr->ring, n); /* only now: the rows are committed */
         }
     }
+}
+
+static bool alloc_batch(struct batch *b, uint32_t max)
+{
+    b->rows = calloc(max, sizeof *b->rows);
+    b->aside = calloc(max, sizeof *b->aside);
+    b->refused = calloc(max, sizeof *b->refused);
+    return b->rows != NULL && b->aside != NULL && b->refused != NULL;
+}
+
+static void free_batch(struct batch *b)
+{
+    free(b->rows);
+    free(b->aside);
+    free(b->refused);
 }
 
 int hs_pg_writer_main(struct hs_worker *w)
 {
     struct writer wr = {.w = w, .number = w->slot - HS_ROLE_WRITER0};
     wr.ring = w->seg->writer_ring[wr.number];
-    int rc = write_loop(&wr);
+    int rc = HS_EXIT_FAILURE;
+    if (alloc_batch(&wr.batch, (uint32_t)w->cfg->writer_batch))
+        rc = write_loop(&wr);
+    else
+        hs_error("out of memory for a batch of %d records", w->cfg->writer_batch);
     if (wr.conn != NULL)
         PQfinish(wr.conn);
+    free_batch(&wr.batch);
     hs_buf_free(&wr.copy);
     return rc;
 }

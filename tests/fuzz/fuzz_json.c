@@ -48,7 +48,7 @@ static int check_item(const struct hs_item *item, void *ctx)
     hs_json_encode(&buf, &item, 1);
     char err[256];
     if (!hs_buf_failed(&buf) &&
-        hs_json_decode(&again, buf.data, buf.len, "x", same_record, (void *)item, err, sizeof err) != 1)
+        hs_json_decode(&again, buf.data, buf.len, "x", "p", same_record, (void *)item, err, sizeof err) != 1)
         __builtin_trap();
     hs_buf_free(&buf);
     return 0;
@@ -60,6 +60,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int ascii = 1; /* bytes 01..7F only */
     for (size_t i = 0; i < size && ascii; i++)
         ascii = data[i] - 1u < 0x7fu;
-    hs_json_decode(&decoder, (const char *)data, size, "fuzz", check_item, &ascii, err, sizeof err);
+    hs_json_decode(&decoder, (const char *)data, size, "fuzz", "p", check_item, &ascii, err, sizeof err);
     return 0;
 }
