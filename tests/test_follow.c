@@ -235,12 +235,95 @@ static void another_file_in_the_same_state_dir(void **state)
     assert_true(run_log_contains(&r, "the checkpoint is for "));
 }
 
+/* Writes a new file at path: the header and records first..last. */
+static void new_file(const char *path, int first, int last)
+{
+    unlink(path);
+    append_records(path, 0, 0);
+    append_records(path, first, last);
+    usleep(20000); /* rotated files are told apart by when they were last written */
+}
+
+static void name_generation(char *out, size_t cap, const char *src, int g)
+{
+    snprintf(out, cap, "%s~%d", src, g);
+}
+
+/* Follow mode loses no line: two rotations while stopped (the middle file
+ * too), a last line without its newline in a file rotated away, and a file
+ * truncated and written again while stopped (read from its start). */
+static void followed_file_loses_no_line(void **state)
+{
+    (void)state;
+    struct run r;
+    char path[600], one[700], two[700], out[OUT], src[4][200];
+    snprintf(path, sizeof path, "%s/build/it/keep-%d.csv", getenv("PWD"), (int)getpid());
+    snprintf(one, sizeof one, "%s.1", path);
+    snprintf(two, sizeof two, "%s.2", path);
+    unlink(one);
+    unlink(two);
+    new_file(path, 1, 20);
+    run_init(&r, "keep", path, "follow = true");
+    for (int g = 1; g < 4; g++)
+        name_generation(src[g], sizeof src[g], r.src, g);
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    expect_source(r.src, 20, medv_sum(1, 20));
+    stop_cleanly(&r);
+
+    /* stopped: lines added, then rotated twice, as logrotate would */
+    append_records(path, 21, 25);
+    usleep(20000);
+    assert_int_equal(rename(path, one), 0);
+    new_file(path, 1, 10);
+    assert_int_equal(rename(one, two), 0);
+    assert_int_equal(rename(path, one), 0);
+    new_file(path, 1, 7);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    expect_source(r.src, 25, medv_sum(1, 25));
+    expect_source(src[1], 10, medv_sum(1, 10));
+    expect_source(src[2], 7, medv_sum(1, 7));
+    assert_true(run_log_contains(&r, "rotated away before it was read, as generation 1"));
+
+    /* running: the last line has no newline when the file is rotated away */
+    char last[256];
+    snprintf(last, sizeof last, "%s", housing_line(8));
+    last[strcspn(last, "\n")] = '\0';
+    append_text(path, last);
+    sleep(1);
+    assert_int_equal(rename(path, one), 0);
+    new_file(path, 1, 3);
+    expect_source(src[2], 8, medv_sum(1, 8));
+    expect_source(src[3], 3, medv_sum(1, 3));
+    stop_cleanly(&r);
+
+    /* stopped: the same file (inode) truncated and filled with other lines */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(housing_line(0), f);
+    for (int i = 101; i <= 110; i++)
+        fputs(housing_line(i), f);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    char q[512];
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file LIKE '%s#%%'", src[3]);
+    assert_int_equal(sql_wait_for(q, 13, 60), 13); /* 3 before, 10 under the new fingerprint */
+    snprintf(q, sizeof q, "SELECT SUM(medv) FROM housing WHERE src_file LIKE '%s#%%'", src[3]);
+    assert_true(fabs(sql_double(q) - medv_sum(1, 3) - medv_sum(101, 110)) < 1e-6);
+    snprintf(q, sizeof q, "SELECT COUNT(DISTINCT src_file) FROM housing WHERE src_file LIKE '%s#%%'", src[3]);
+    assert_int_equal(sql_long(q), 2);
+    assert_true(run_log_contains(&r, "truncated and written again"));
+    stop_cleanly(&r);
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(followed_file_appends_kills_and_rotations),
         cmocka_unit_test(followed_directory_reads_each_file_once),
         cmocka_unit_test(another_file_in_the_same_state_dir),
+        cmocka_unit_test(followed_file_loses_no_line),
     };
     return cmocka_run_group_tests_name("follow", tests, NULL, NULL);
 }
