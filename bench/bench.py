@@ -227,6 +227,8 @@ def main():
     ap.add_argument("--latency-rate", type=int, default=10000)
     ap.add_argument("--latency-seconds", type=int, default=30)
     ap.add_argument("--latency-warmup", type=int, default=5, help="seconds of load before measuring")
+    ap.add_argument("--refuse-every", type=int, default=10000,
+                    help="the refused-rows run: a CHECK constraint refuses one row in this many")
     ap.add_argument("--smoke", action="store_true", help="1,000 rows, one run of each, for make test")
     ap.add_argument("--results", default=RESULTS, help="where results.json and results.csv go")
     args = ap.parse_args()
@@ -234,6 +236,7 @@ def main():
     if args.smoke:
         args.rows, args.repeats, args.no_scaling, args.no_spark = 1000, 1, True, True
         args.latency_rate, args.latency_seconds, args.latency_warmup = 1000, 1, 3
+        args.refuse_every = 100
 
     rows = args.rows
     csv_path, copy_path = generate(rows)
@@ -258,6 +261,8 @@ def main():
     results["housingsup_steady_rows_s"] = summarize(steady)
     results["housingsup_peak_pss_mib"] = {str(rows): max(p for p, _ in mem) / 1024}
     results["housingsup_peak_rss_mib"] = {str(rows): max(r for _, r in mem) / 1024}
+
+    results["refused"] = refused_runs(csv_path, rows, args.refuse_every, args.repeats)
 
     results["kcat_psql_rows_s"] = measure("kcat | jq | psql \\copy", lambda: kcat_peer(topics[0], rows),
                                           args.repeats)
@@ -302,6 +307,31 @@ def main():
     report(results, results_dir)
 
 
+def refused_runs(csv_path, rows, every, repeats):
+    """End to end with a CHECK constraint refusing one row in `every` (lines where
+    src_line % every == every // 2): each refused row is found and set aside as a dead
+    letter while the rest of its batch is committed."""
+    remainder = every // 2
+    refused = sum(1 for line in range(2, rows + 2) if line % every == remainder)
+    psql("ALTER TABLE housing DROP CONSTRAINT IF EXISTS bench_refuses")
+    rates = []
+    try:
+        reset_table()
+        psql(f"ALTER TABLE housing ADD CONSTRAINT bench_refuses CHECK (src_line % {every} <> {remainder})")
+        for i in range(repeats):
+            reset_table()
+            elapsed, _, _, _ = Run(csv_path).ingest(rows - refused)
+            dead = int(psql("SELECT COUNT(*) FROM housing_dead_letter WHERE sqlstate = '23514'"))
+            if dead != refused:
+                raise RuntimeError(f"{dead} dead letters for {refused} refused rows")
+            rates.append(rows / elapsed)
+            print(f"  housingsup, 1 row in {every:,} refused, run {i + 1}/{repeats}: "
+                  f"{rows / elapsed:,.0f} rows/s end to end ({refused} dead letters)", flush=True)
+    finally:
+        psql("ALTER TABLE housing DROP CONSTRAINT IF EXISTS bench_refuses")
+    return {"every": every, "refused_rows": refused, "rows_s": summarize(rates)}
+
+
 def fmt(s):
     return f"{s['median']:>12,.0f}  ({s['min']:,.0f}..{s['max']:,.0f})"
 
@@ -318,6 +348,9 @@ def report(r, results_dir):
         f"{COPY_LABEL:<44} {fmt(r['copy_ceiling_rows_s'])}",
         f"{'housingsup end to end, rows/s':<44} {fmt(r['housingsup_rows_s'])}   {ratio:.0%} of ceiling",
         f"{'housingsup steady state (10%..90%), rows/s':<44} {fmt(r['housingsup_steady_rows_s'])}",
+        f"{'housingsup, 1 row in ' + format(r['refused']['every'], ',') + ' refused, rows/s':<44} "
+        f"{fmt(r['refused']['rows_s'])}   "
+        f"{r['refused']['rows_s']['median'] / r['housingsup_rows_s']['median']:.0%} of the clean run",
         f"{KCAT_LABEL:<44} {fmt(r['kcat_psql_rows_s'])}",
         (f"{'Spark Structured Streaming peer, rows/s':<44} {fmt(r['spark_rows_s'])}   "
          f"housingsup is {r['housingsup_rows_s']['median'] / r['spark_rows_s']['median']:.1f}x"
@@ -347,6 +380,8 @@ def report(r, results_dir):
                 continue
             s = r[key]
             w.writerow([key, s["median"], s["min"], s["max"]])
+        s = r["refused"]["rows_s"]
+        w.writerow([f"housingsup_refused_1_in_{r['refused']['every']}_rows_s", s["median"], s["min"], s["max"]])
         for p in ("p50", "p95", "p99"):
             w.writerow([f"latency_{p}_ms", lat[p]["median"], lat[p]["min"], lat[p]["max"]])
         for size, pss in r["housingsup_peak_pss_mib"].items():

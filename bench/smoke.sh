@@ -16,6 +16,7 @@ for k in ("copy_ceiling_rows_s", "housingsup_rows_s", "housingsup_steady_rows_s"
 for p in ("p50", "p95", "p99"):
     assert r["latency_ms"][p]["median"] > 0, p
 assert r["housingsup_peak_pss_mib"]["1000"] > 0
+assert r["refused"]["refused_rows"] == 10 and r["refused"]["rows_s"]["median"] > 0
 PY
 then
     echo "ok 1 - bench smoke: every figure measured on 1,000 rows"
