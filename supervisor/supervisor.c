@@ -319,6 +319,14 @@ static void reload(struct supervisor *s)
         hs_error("reload refused, keeping the running configuration: %s", err);
         return;
     }
+    /* batch_size changes now, kafka.max_message_bytes only at the next start:
+     * the new batches must also fit the running limit. */
+    if (hs_config_check_batch(s->cfg.path, next.batch_size, s->cfg.max_message_bytes, err,
+                              sizeof err) != 0) {
+        hs_error("reload refused, keeping the running configuration: %s (the running value; "
+                 "a new kafka.max_message_bytes takes effect at the next start)", err);
+        return;
+    }
     struct hs_control *ctl = s->seg.control;
     hs_info("reloaded %s: batch_size %d -> %d, writers %d -> %d, log_level %s -> %s",
             s->cfg.path, s->cfg.batch_size, next.batch_size, s->cfg.writers, next.writers,
