@@ -40,7 +40,8 @@ struct publisher {
     uint32_t inflight_cap, first, used;
     uint32_t sent;          /* ring items (from the head) already sent */
     uint64_t next_seq;      /* sequence number of the batch inflight[first] */
-    int failed;             /* a delivery failed for good */
+    int failed;             /* a delivery failed for good: the exit code */
+    size_t refused_len;     /* a message the broker refused as too large, its size */
     struct hs_buf message;
     const struct hs_item **items;
     struct hs_checkpoint checkpoint;
@@ -55,7 +56,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     uint64_t seq = (uint64_t)(uintptr_t)m->_private;
     if (m->err) {
         hs_error("kafka: delivery to %s failed: %s", p->w->cfg->topic, rd_kafka_err2str(m->err));
-        p->failed = 1;
+        /* Above the topic's own limit: sending it again cannot succeed, so
+         * this is a configuration error, not a reason to restart. */
+        if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && p->failed != HS_EXIT_FATAL) {
+            p->failed = HS_EXIT_FATAL;
+            p->refused_len = m->len;
+        } else if (!p->failed) {
+            p->failed = HS_EXIT_FAILURE;
+        }
         return;
     }
     uint32_t pos = (uint32_t)(seq - p->next_seq);
@@ -184,8 +192,12 @@ static int publish_loop(struct publisher *p)
         /* Wait on Kafka while batches are out, or briefly while the reader is
          * mid-batch (the ring then holds items but no complete batch). */
         rd_kafka_poll(p->rk, p->used ? 5 : (ready > p->sent ? 1 : 0));
+        if (p->failed == HS_EXIT_FATAL)
+            hs_error("kafka: the broker refused a message of %zu bytes to %s as too large; lower "
+                     "batch_size and reload, or raise the topic's max.message.bytes and reload",
+                     p->refused_len, p->w->cfg->topic);
         if (p->failed)
-            return HS_EXIT_FAILURE; /* the unreleased records are sent again by our successor */
+            return p->failed; /* the unreleased records are sent again by our successor */
         release_delivered(p);
         if (closed && ready == 0 && p->used == 0)
             return HS_EXIT_OK;
