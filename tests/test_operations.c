@@ -262,8 +262,9 @@ static void publisher_stopped_by_configuration_restarts_on_reload(void **state)
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
     assert_true(run_log_wait_for(&r, "publisher: running -> failed: fatal error", 30));
     assert_true(run_log_contains(&r, "failed: Broker: Message size too large"));
-    assert_true(run_log_contains(&r, "as too large; lower batch_size and reload, or raise the "
-                                     "topic's max.message.bytes and reload"));
+    assert_true(run_log_contains(&r, "as too large: the topic's max.message.bytes is below "
+                                     "kafka.max_message_bytes = 1000000; raise it and reload, or "
+                                     "lower kafka.max_message_bytes and restart"));
     run_rewrite_config(&r, "batch_size = 5000");
     assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
     assert_true(run_log_wait_for(&r, "reload refused, keeping the running configuration: ", 10));
@@ -282,6 +283,22 @@ static void publisher_stopped_by_configuration_restarts_on_reload(void **state)
     assert_non_null(strstr(out, "stopped cleanly, rings empty"));
 }
 
+/* kafka.max_message_bytes within the topic's max.message.bytes is enough:
+ * the producer's batches of several messages stay within it too. */
+static void max_message_bytes_within_the_topic_limit_is_enough(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    run_init(&r, "withinlimit", "data/housing.csv", "batch_size = 1\nkafka { max_message_bytes = 8000 }");
+    kafka_create_topic(r.topic, 1, "max.message.bytes", "10000");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_int_equal(count_rows(&r, 60, 506), 506);
+    assert_false(run_log_contains(&r, "Message size too large"));
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +308,7 @@ int main(void)
         cmocka_unit_test(postgres_sslmode_is_passed_to_libpq),
         cmocka_unit_test(reload_of_a_batch_size_too_large_is_refused),
         cmocka_unit_test(publisher_stopped_by_configuration_restarts_on_reload),
+        cmocka_unit_test(max_message_bytes_within_the_topic_limit_is_enough),
     };
     return cmocka_run_group_tests_name("operations", tests, NULL, NULL);
 }

@@ -72,15 +72,20 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 static int create_producer(struct publisher *p)
 {
-    char size[32], why[512];
+    char size[32], batch[32], why[512];
     rd_kafka_conf_t *conf = hs_kafka_conf_new(p->w->cfg, "housingsup-publisher");
     if (conf == NULL)
         return -1;
     snprintf(size, sizeof size, "%d", p->w->cfg->max_message_bytes + 4096);
+    /* librdkafka packs messages into one produce batch of up to batch.size
+     * (1 MB by default), and the broker holds the whole batch to the topic's
+     * max.message.bytes: capped so, max_message_bytes is what the topic sees. */
+    snprintf(batch, sizeof batch, "%d", p->w->cfg->max_message_bytes);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, p);
     if (hs_kafka_set(conf, "enable.idempotence", "true") || hs_kafka_set(conf, "acks", "all") ||
         hs_kafka_set(conf, "linger.ms", "5") || hs_kafka_set(conf, "message.max.bytes", size) ||
+        hs_kafka_set(conf, "batch.size", batch) ||
         hs_kafka_set(conf, "message.timeout.ms", "300000")) {
         rd_kafka_conf_destroy(conf);
         return -1;
@@ -193,9 +198,10 @@ static int publish_loop(struct publisher *p)
          * mid-batch (the ring then holds items but no complete batch). */
         rd_kafka_poll(p->rk, p->used ? 5 : (ready > p->sent ? 1 : 0));
         if (p->failed == HS_EXIT_FATAL)
-            hs_error("kafka: the broker refused a message of %zu bytes to %s as too large; lower "
-                     "batch_size and reload, or raise the topic's max.message.bytes and reload",
-                     p->refused_len, p->w->cfg->topic);
+            hs_error("kafka: the broker refused a message of %zu bytes to %s as too large: the "
+                     "topic's max.message.bytes is below kafka.max_message_bytes = %d; raise it "
+                     "and reload, or lower kafka.max_message_bytes and restart", p->refused_len,
+                     p->w->cfg->topic, p->w->cfg->max_message_bytes);
         if (p->failed)
             return p->failed; /* the unreleased records are sent again by our successor */
         release_delivered(p);
