@@ -15,7 +15,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "../common/limits.h"
 #include "../supervisor/log.h"
+#include "../workers/json.h" /* the largest message a batch can encode to */
 
 static char *parse_error; /* where the libconfuse error callback writes */
 static size_t parse_error_len;
@@ -187,7 +189,7 @@ static int read_kafka(cfg_t *k, struct hs_config *cfg, char *err, size_t errlen)
                     err, errlen) ||
         copy_string(cfg->group_id, sizeof cfg->group_id, cfg_getstr(k, "group_id"),
                     "kafka.group_id", f, err, errlen) ||
-        read_int(k, "partitions", 1, 10000, &cfg->partitions, f, err, errlen) ||
+        read_int(k, "partitions", 1, HS_MAX_PARTITIONS, &cfg->partitions, f, err, errlen) ||
         read_int(k, "replication_factor", 1, 100, &cfg->replication_factor, f, err, errlen) ||
         read_int(k, "max_message_bytes", 1024, 100000000, &cfg->max_message_bytes, f, err,
                  errlen) ||
@@ -197,7 +199,19 @@ static int read_kafka(cfg_t *k, struct hs_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "%s: kafka.topic and kafka.bootstrap_servers must not be empty", f);
         return -1;
     }
-    return 0;
+    return hs_config_check_batch(f, cfg->batch_size, cfg->max_message_bytes, err, errlen);
+}
+
+int hs_config_check_batch(const char *file, int batch_size, int max_message_bytes, char *err,
+                          size_t errlen)
+{
+    size_t need = HS_JSON_BATCH_MAX(batch_size);
+    if (need <= (size_t)max_message_bytes)
+        return 0;
+    snprintf(err, errlen, "%s: batch_size = %d needs messages of up to %zu bytes, above "
+             "kafka.max_message_bytes = %d; lower batch_size or raise max_message_bytes",
+             file, batch_size, need, max_message_bytes);
+    return -1;
 }
 
 static int read_postgres(cfg_t *p, struct hs_config *cfg, char *err, size_t errlen)

@@ -311,12 +311,37 @@ static uint64_t records_left(struct supervisor *s)
 
 /* ---- reload ---- */
 
+/* A child that exited fatal (code 2: bad configuration or input) is left
+ * alone, as it would only fail the same way again; a successful reload is
+ * the operator saying the cause is fixed, so it gets another start. */
+static void restart_failed(struct supervisor *s)
+{
+    if (s->stopping) /* the drain has already counted them as settled */
+        return;
+    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++) {
+        struct child *c = &s->children[slot];
+        if (c->state != CHILD_FAILED)
+            continue;
+        c->backoff_ms = 0;
+        c->next_start_ms = now_ms();
+        set_state(c, CHILD_BACKOFF, "configuration reloaded; starting it again");
+    }
+}
+
 static void reload(struct supervisor *s)
 {
     struct hs_config next;
     char err[1024];
     if (hs_config_load(s->cfg.path, &next, err, sizeof err) != 0) {
         hs_error("reload refused, keeping the running configuration: %s", err);
+        return;
+    }
+    /* batch_size changes now, kafka.max_message_bytes only at the next start:
+     * the new batches must also fit the running limit. */
+    if (hs_config_check_batch(s->cfg.path, next.batch_size, s->cfg.max_message_bytes, err,
+                              sizeof err) != 0) {
+        hs_error("reload refused, keeping the running configuration: %s (the running value; "
+                 "a new kafka.max_message_bytes takes effect at the next start)", err);
         return;
     }
     struct hs_control *ctl = s->seg.control;
@@ -337,6 +362,7 @@ static void reload(struct supervisor *s)
     if (memcmp(&next, &s->cfg, sizeof next) != 0)
         hs_warn("reload: settings other than batch_size, writers and log_level take effect "
                 "at the next start (housingsup stop; housingsup start)");
+    restart_failed(s);
 }
 
 /* ---- status ---- */

@@ -300,6 +300,60 @@ long kafka_message_count(const char *topic)
     return total;
 }
 
+void kafka_create_topic(const char *topic, int partitions, const char *name, const char *value)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", env("HS_KAFKA_BOOTSTRAP"), err,
+                                       sizeof err), RD_KAFKA_CONF_OK);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    assert_non_null(rk);
+    rd_kafka_NewTopic_t *t = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof err);
+    assert_non_null(t);
+    if (name != NULL)
+        assert_int_equal(rd_kafka_NewTopic_set_config(t, name, value), 0);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_CreateTopics(rk, &t, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+    assert_non_null(ev);
+    size_t n = 0;
+    const rd_kafka_topic_result_t **res =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    if (rd_kafka_event_error(ev) || n != 1 || rd_kafka_topic_result_error(res[0]))
+        fail_msg("cannot create topic %s: %s", topic, n == 1 ? rd_kafka_topic_result_error_string(res[0])
+                                                             : rd_kafka_event_error_string(ev));
+    rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_NewTopic_destroy(t);
+    rd_kafka_destroy(rk);
+}
+
+void kafka_alter_topic(const char *topic, const char *name, const char *value)
+{
+    char err[512];
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", env("HS_KAFKA_BOOTSTRAP"), err,
+                                       sizeof err), RD_KAFKA_CONF_OK);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+    assert_non_null(rk);
+    rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    assert_int_equal(rd_kafka_ConfigResource_set_config(res, name, value), 0);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+    rd_kafka_AlterConfigs(rk, &res, 1, NULL, q);
+    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+    assert_non_null(ev);
+    size_t n = 0;
+    const rd_kafka_ConfigResource_t **out =
+        rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &n);
+    if (rd_kafka_event_error(ev) || n != 1 || rd_kafka_ConfigResource_error(out[0]))
+        fail_msg("cannot set %s of topic %s: %s", name, topic,
+                 n == 1 ? rd_kafka_ConfigResource_error_string(out[0]) : rd_kafka_event_error_string(ev));
+    rd_kafka_event_destroy(ev);
+    rd_kafka_queue_destroy(q);
+    rd_kafka_ConfigResource_destroy(res);
+    rd_kafka_destroy(rk);
+}
+
 void kafka_produce(const char *topic, const char *key, const char *payload, size_t len)
 {
     char err[512];

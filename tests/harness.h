@@ -64,6 +64,13 @@ long sql_wait_for(const char *query, long expect, int timeout_s);
 /* Kafka: messages on all partitions of a topic (high - low watermarks). */
 long kafka_message_count(const char *topic);
 
+/* Kafka: creates `topic` with `partitions` partitions and, unless `name` is
+ * NULL, one topic setting (e.g. "max.message.bytes"), as an operator may have. */
+void kafka_create_topic(const char *topic, int partitions, const char *name, const char *value);
+
+/* Kafka: sets a topic's settings to just name = value (AlterConfigs). */
+void kafka_alter_topic(const char *topic, const char *name, const char *value);
+
 /* Kafka: produces one message (key may be NULL) and waits for its acknowledgement. */
 void kafka_produce(const char *topic, const char *key, const char *payload, size_t len);
 

@@ -12,7 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../common/limits.h"
 #include "../config/config.h"
+#include "../workers/json.h"
 
 static char tmp_path[] = "/tmp/housingsup-config-XXXXXX";
 
@@ -112,6 +114,12 @@ static void errors_name_file_and_key(void **state)
         {"kafka { security_protocol = \"sasl_ssl\" }\n",
          ": kafka.security_protocol = sasl_ssl needs kafka.sasl_mechanism = PLAIN, SCRAM-SHA-256 or "
          "SCRAM-SHA-512 (got \"\")"},
+        {"kafka { partitions = 1025 }\n", ": partitions = 1025 is out of range [1, 1024]"},
+        {"batch_size = 230\n", ": batch_size = 230 needs messages of up to 1000961 bytes, above "
+         "kafka.max_message_bytes = 1000000; lower batch_size or raise max_message_bytes"},
+        {"batch_size = 1\nkafka { max_message_bytes = 4352 }\n", ": batch_size = 1 needs messages "
+         "of up to 4353 bytes, above kafka.max_message_bytes = 4352; lower batch_size or raise "
+         "max_message_bytes"},
         {"postgres { sslmode = \"always\" }\n",
          ": postgres.sslmode = \"always\" is not one of disable, allow, prefer, require, verify-ca, "
          "verify-full"},
@@ -123,6 +131,33 @@ static void errors_name_file_and_key(void **state)
         snprintf(expect, sizeof expect, "%s%s", tmp_path, cases[i].suffix);
         assert_string_equal(err, expect);
     }
+}
+
+/* The limits are accepted at their bound and refused one past it (above). */
+static void limits_hold_at_the_bound(void **state)
+{
+    (void)state;
+    struct hs_config cfg;
+    char err[1024] = "", text[200];
+    snprintf(text, sizeof text, "kafka { partitions = %d }\n", HS_MAX_PARTITIONS);
+    assert_int_equal(load(text, &cfg, err), 0);
+    assert_int_equal(cfg.partitions, 1024);
+    /* with the default max_message_bytes, 1000000: 229 * 4352 + 1 = 996609 bytes */
+    assert_int_equal(load("batch_size = 229\n", &cfg, err), 0);
+    snprintf(text, sizeof text, "batch_size = 5000\nkafka { max_message_bytes = %zu }\n",
+             HS_JSON_BATCH_MAX(5000));
+    assert_int_equal(load(text, &cfg, err), 0);
+    snprintf(text, sizeof text, "batch_size = 5000\nkafka { max_message_bytes = %zu }\n",
+             HS_JSON_BATCH_MAX(5000) - 1);
+    assert_int_equal(load(text, &cfg, err), -1);
+    assert_non_null(strstr(err, ": batch_size = 5000 needs messages of up to 21760001 bytes, "
+                                "above kafka.max_message_bytes = 21760000;"));
+    /* a reload checks its batch_size against the running limit the same way */
+    assert_int_equal(hs_config_check_batch("f", 229, 1000000, err, sizeof err), 0);
+    assert_int_equal(hs_config_check_batch("f", 230, 1000000, err, sizeof err), -1);
+    assert_string_equal(err, "f: batch_size = 230 needs messages of up to 1000961 bytes, above "
+                             "kafka.max_message_bytes = 1000000; lower batch_size or raise "
+                             "max_message_bytes");
 }
 
 static void unknown_key_and_syntax_errors(void **state)
@@ -231,6 +266,7 @@ int main(void)
         cmocka_unit_test(shipped_file_matches_defaults),
         cmocka_unit_test(values_are_read),
         cmocka_unit_test(errors_name_file_and_key),
+        cmocka_unit_test(limits_hold_at_the_bound),
         cmocka_unit_test(unknown_key_and_syntax_errors),
         cmocka_unit_test(security_settings_are_read),
         cmocka_unit_test(printed_config_masks_secrets),

@@ -346,6 +346,35 @@ static void deep_nesting_and_keys_without_values(void **state)
     assert_true(n == -1 || (n == 2 && got.items[0].kind == HS_ITEM_DEAD));
 }
 
+/* The size bounds in json.h (which the configuration checks batch_size with)
+ * are exactly what the worst items encode to: the largest integers, numbers
+ * printed with 17 digits and an exponent, and every dead-letter byte escaped. */
+static void encoded_size_bounds_are_exact(void **state)
+{
+    (void)state;
+    static struct hs_item row, dead;
+    row = (struct hs_item){.kind = HS_ITEM_ROW, .line = UINT64_MAX, .read_us = INT64_MIN};
+    for (int c = 0; c < HS_NCOLS; c++)
+        row.u.values[c] = -2.2250738585072014e-308; /* -DBL_MIN: 24 characters */
+    dead = (struct hs_item){.kind = HS_ITEM_DEAD, .line = UINT64_MAX, .read_us = INT64_MIN};
+    memset(dead.u.dead.reason, 0x01, HS_REASON_MAX); /* no NUL: the encoder stops at the size */
+    memset(dead.u.dead.raw, 0xff, HS_RAW_MAX);
+    dead.u.dead.raw_len = HS_RAW_MAX;
+    const struct hs_item *batch[3] = {&dead, &row, &dead};
+    struct hs_buf buf = {0};
+    hs_json_encode(&buf, batch + 1, 1);
+    assert_int_equal(buf.len, 2 + HS_JSON_ROW_MAX);
+    hs_buf_reset(&buf);
+    hs_json_encode(&buf, batch, 1);
+    assert_int_equal(buf.len, HS_JSON_BATCH_MAX(1));
+    assert_int_equal(HS_JSON_OBJECT_MAX, 4351);
+    hs_buf_reset(&buf);
+    batch[1] = &dead;
+    hs_json_encode(&buf, batch, 3);
+    assert_int_equal(buf.len, HS_JSON_BATCH_MAX(3));
+    hs_buf_free(&buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +392,7 @@ int main(void)
         cmocka_unit_test(numbers_are_shortest_and_exact),
         cmocka_unit_test(decoded_numbers_equal_strtod),
         cmocka_unit_test(deep_nesting_and_keys_without_values),
+        cmocka_unit_test(encoded_size_bounds_are_exact),
     };
     return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }

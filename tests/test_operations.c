@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -215,6 +216,89 @@ static void postgres_sslmode_is_passed_to_libpq(void **state)
     assert_non_null(strstr(out, "stopped with records left"));
 }
 
+#define BIG_BATCH_REFUSED "batch_size = 5000 needs messages of up to 21760001 bytes, above " \
+                          "kafka.max_message_bytes = 1000000; lower batch_size or raise max_message_bytes"
+
+/* A reload whose batch_size could encode to messages above
+ * kafka.max_message_bytes is refused with both values, whether the file's
+ * own limit or only the running one is too small; the run goes on. */
+static void reload_of_a_batch_size_too_large_is_refused(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    run_init(&r, "bigbatch", "data/housing.csv", "batch_size = 10");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_true(run_log_wait_for(&r, "publishing to topic", 30));
+    run_rewrite_config(&r, "batch_size = 5000");
+    assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
+    assert_true(run_log_wait_for(&r, "reload refused, keeping the running configuration: ", 10));
+    assert_true(run_log_contains(&r, BIG_BATCH_REFUSED "\n"));
+    /* the file's limit is raised, but the running one applies until the next start */
+    run_rewrite_config(&r, "batch_size = 5000\nkafka { max_message_bytes = 30000000 }");
+    assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
+    assert_true(run_log_wait_for(&r, BIG_BATCH_REFUSED " (the running value; a new "
+                                 "kafka.max_message_bytes takes effect at the next start)", 10));
+    assert_int_equal(count_rows(&r, 60, 506), 506);
+    assert_int_equal(run_status_json(&r, "d[\"batch_size\"]"), 10);
+    assert_false(run_log_contains(&r, "reloaded "));
+    run_rewrite_config(&r, "batch_size = 10");
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 0);
+}
+
+/* A topic that refuses housingsup's messages as too large stops the
+ * publisher as a configuration error (exit 2, not restarted in a loop);
+ * once the cause is fixed, a successful reload starts it again and every
+ * record lands. A refused reload leaves it stopped. */
+static void publisher_stopped_by_configuration_restarts_on_reload(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    run_init(&r, "toolarge", "data/housing.csv", "");
+    kafka_create_topic(r.topic, 1, "max.message.bytes", "10000"); /* batches of 100 are ~20 kB */
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_true(run_log_wait_for(&r, "publisher: running -> failed: fatal error", 30));
+    assert_true(run_log_contains(&r, "failed: Broker: Message size too large"));
+    assert_true(run_log_contains(&r, "as too large: the topic's max.message.bytes is below "
+                                     "kafka.max_message_bytes = 1000000; raise it and reload, or "
+                                     "lower kafka.max_message_bytes and restart"));
+    run_rewrite_config(&r, "batch_size = 5000");
+    assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
+    assert_true(run_log_wait_for(&r, "reload refused, keeping the running configuration: ", 10));
+    sleep(1);
+    assert_int_equal(count_rows(&r, 1, 0), 0); /* nothing got through */
+    assert_int_equal(run_status_json(&r, "[c[\"state\"] for c in d[\"children\"] "
+                                         "if c[\"role\"] == \"publisher\"] == [\"failed\"]"), 1);
+
+    kafka_alter_topic(r.topic, "max.message.bytes", "1000000");
+    run_rewrite_config(&r, "");
+    assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
+    assert_true(run_log_wait_for(&r, "publisher: failed -> backoff: configuration reloaded; "
+                                 "starting it again", 10));
+    assert_int_equal(count_rows(&r, 60, 506), 506);
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 0);
+    assert_non_null(strstr(out, "stopped cleanly, rings empty"));
+}
+
+/* kafka.max_message_bytes within the topic's max.message.bytes is enough:
+ * the producer's batches of several messages stay within it too. */
+static void max_message_bytes_within_the_topic_limit_is_enough(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    run_init(&r, "withinlimit", "data/housing.csv", "batch_size = 1\nkafka { max_message_bytes = 8000 }");
+    kafka_create_topic(r.topic, 1, "max.message.bytes", "10000");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_int_equal(count_rows(&r, 60, 506), 506);
+    assert_false(run_log_contains(&r, "Message size too large"));
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -222,6 +306,9 @@ int main(void)
         cmocka_unit_test(config_command_prints_and_validates),
         cmocka_unit_test(metrics_port_in_use_is_a_clear_start_error),
         cmocka_unit_test(postgres_sslmode_is_passed_to_libpq),
+        cmocka_unit_test(reload_of_a_batch_size_too_large_is_refused),
+        cmocka_unit_test(publisher_stopped_by_configuration_restarts_on_reload),
+        cmocka_unit_test(max_message_bytes_within_the_topic_limit_is_enough),
     };
     return cmocka_run_group_tests_name("operations", tests, NULL, NULL);
 }

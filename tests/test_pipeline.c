@@ -169,14 +169,15 @@ static void bad_kafka_messages_become_dead_letters(void **state)
 {
     (void)state;
     struct run r;
-    char out[OUT], big[5000], q[512];
+    char out[OUT], big[6000], q[512];
     reset_tables();
     /* 26 messages of 20 records (offsets 0..25), then the limit for what follows */
     run_init(&r, "badmsg", "data/housing.csv", "batch_size = 20");
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
     assert_true(run_log_wait_for(&r, "publishing to topic", 30));
     assert_int_equal(count_rows(&r, 60, 506), 506);
-    run_rewrite_config(&r, "kafka { max_message_bytes = 2048 }"); /* applies at the next start */
+    /* applies at the next start; 4400 bytes hold a batch of 1 (json.h's HS_JSON_BATCH_MAX) */
+    run_rewrite_config(&r, "batch_size = 1\nkafka { max_message_bytes = 4400 }");
     assert_stops_cleanly(&r);
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
 
@@ -204,7 +205,7 @@ static void bad_kafka_messages_become_dead_letters(void **state)
         {"kafka:%s/0@26", "invalid JSON (bad character at byte 4)"},
         {"kafka:%s/0@27", "message is not a JSON array of objects"},
         {"kafka:%s/0@28:1", "MEDV is missing"},
-        {"kafka:%s/0@29", "message of 5000 bytes exceeds kafka.max_message_bytes = 2048"},
+        {"kafka:%s/0@29", "message of 6000 bytes exceeds kafka.max_message_bytes = 4400"},
     };
     for (size_t i = 0; i < 4; i++) {
         char source[300];
@@ -215,7 +216,7 @@ static void bad_kafka_messages_become_dead_letters(void **state)
             fail_msg("no dead letter from %s with reason \"%s\"", source, want[i].reason);
     }
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter WHERE raw = 'not json'"), 1);
-    assert_int_equal(sql_long("SELECT length(raw) FROM housing_dead_letter WHERE reason LIKE 'message of 5000%'"), 512);
+    assert_int_equal(sql_long("SELECT length(raw) FROM housing_dead_letter WHERE reason LIKE 'message of 6000%'"), 512);
     /* the Kafka reader's DEAD column counts them: field 8 of its status line */
     for (int t = 0; t < 20 && run_status_field(&r, "kafka-reader", 8) != 4; t++)
         usleep(100000);
@@ -233,12 +234,12 @@ static void reload_changes_writers_and_batch_size(void **state)
     run_init(&r, "reload", path, "writers = 1\nwriter_batch = 500");
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
     usleep(300000);
-    run_rewrite_config(&r, "writers = 3\nwriter_batch = 500\nbatch_size = 250\nlog_level = \"debug\"");
+    run_rewrite_config(&r, "writers = 3\nwriter_batch = 500\nbatch_size = 200\nlog_level = \"debug\"");
     assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
     assert_int_equal(count_rows(&r, 180, 60000), 60000);
     assert_int_equal(sql_for_src("SELECT COUNT(DISTINCT src_line) FROM housing WHERE src_file LIKE '%s#%%'", &r), 60000);
     assert_true(run_log_contains(&r, "reloaded "));
-    assert_true(run_log_contains(&r, "batch_size 100 -> 250, writers 1 -> 3, log_level info -> debug"));
+    assert_true(run_log_contains(&r, "batch_size 100 -> 200, writers 1 -> 3, log_level info -> debug"));
     assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
     assert_non_null(strstr(out, "writer-2"));
     /* a broken config is refused and the running one kept */

@@ -20,6 +20,26 @@
 /* Appends items[0..n) as one JSON array to out. */
 void hs_json_encode(struct hs_buf *out, const struct hs_item *const *items, size_t n);
 
+/*
+ * The most bytes hs_json_encode writes, so that a batch_size can be checked
+ * against kafka.max_message_bytes before anything is sent. Every object
+ * starts with "_line" and "_ts" (64-bit integers: at most 20 characters
+ * each, "-9223372036854775808"). A row adds 14 numbers of at most 24
+ * characters each ("-1.2345678901234567e-308", %.17g); a dead letter adds
+ * its reason and raw text, every byte of which may need \u00XX (6 bytes).
+ * The column keys (",\"CRIM\":" ...) come to 105 bytes. tests/test_json.c
+ * encodes the worst cases and checks these figures.
+ */
+#define HS_JSON_INT_MAX 20
+#define HS_JSON_NUMBER_MAX 24
+#define HS_JSON_HEAD_MAX (sizeof "{\"_line\":,\"_ts\":" - 1 + 2 * HS_JSON_INT_MAX)
+#define HS_JSON_ROW_MAX (HS_JSON_HEAD_MAX + 105 + HS_NCOLS * HS_JSON_NUMBER_MAX + 1)
+#define HS_JSON_DEAD_MAX (HS_JSON_HEAD_MAX + sizeof ",\"_error\":\"\",\"_raw\":\"\"" - 1 + \
+                          6 * (HS_REASON_MAX + HS_RAW_MAX) + 1)
+#define HS_JSON_OBJECT_MAX (HS_JSON_DEAD_MAX > HS_JSON_ROW_MAX ? HS_JSON_DEAD_MAX : HS_JSON_ROW_MAX)
+/* A message of n >= 1 items: the brackets, n objects and the n - 1 commas between them. */
+#define HS_JSON_BATCH_MAX(n) (1 + (size_t)(n) * (HS_JSON_OBJECT_MAX + 1))
+
 struct hs_json_decoder {
     void *tokens; /* jsmn tokens, reused between messages */
     unsigned cap;

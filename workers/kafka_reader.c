@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/limits.h"
 #include "../supervisor/exitcodes.h"
 #include "../supervisor/log.h"
 #include "json.h"
@@ -28,7 +29,10 @@
 #include "kafka_topic.h"
 #include "worker.h"
 
-#define MAX_PARTITIONS 1024
+/* Every per-partition array below has this many entries, and every index
+ * into them is checked against it: partitions beyond it are refused when
+ * assigned (on_rebalance) and their messages skipped (consume_one). */
+#define MAX_PARTITIONS HS_MAX_PARTITIONS
 #define FIFO_CAP 65536
 
 struct handed_out {
@@ -69,7 +73,7 @@ static void advance_durable(struct kreader *k)
             break;
         /* A partition revoked meanwhile belongs to another member now: its
          * progress is that member's to commit (the rows are safe either way). */
-        if (k->assigned[h->partition]) {
+        if (h->partition >= 0 && h->partition < MAX_PARTITIONS && k->assigned[h->partition]) {
             k->commit_offset[h->partition] = h->offset + 1;
             k->commit_dirty = true;
         }
@@ -96,6 +100,36 @@ static void commit(struct kreader *k, bool sync)
     k->last_commit_ms = hs_monotonic_ms();
 }
 
+static void untrackable(int32_t p)
+{
+    hs_error("kafka: partition %d is beyond the %d this reader can track", p, MAX_PARTITIONS);
+}
+
+/* Records an assignment or revocation in the arrays and returns the part of
+ * `parts` that fits them. A partition beyond them is left out: it stays
+ * unread and uncommitted, so nothing in it is lost. */
+static rd_kafka_topic_partition_list_t *track(struct kreader *k,
+                                              const rd_kafka_topic_partition_list_t *parts,
+                                              bool assign)
+{
+    rd_kafka_topic_partition_list_t *taken = rd_kafka_topic_partition_list_new(parts->cnt);
+    for (int i = 0; i < parts->cnt; i++) {
+        int32_t p = parts->elems[i].partition;
+        if (p < 0 || p >= MAX_PARTITIONS) {
+            if (assign)
+                untrackable(p);
+            continue;
+        }
+        rd_kafka_topic_partition_list_add(taken, parts->elems[i].topic, p)->offset =
+            parts->elems[i].offset;
+        k->assigned[p] = assign;
+        k->next_offset[p] = -1;
+        k->commit_offset[p] = -1;
+        hs_info("kafka: partition %s/%d %s", k->topic, p, assign ? "assigned" : "revoked");
+    }
+    return taken;
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
@@ -105,18 +139,9 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         advance_durable(k);
         commit(k, true);
     }
-    for (int i = 0; i < parts->cnt; i++) {
-        int32_t p = parts->elems[i].partition;
-        if (p < 0 || p >= MAX_PARTITIONS) {
-            hs_error("kafka: partition %d is beyond the %d this reader can track", p, MAX_PARTITIONS);
-            continue;
-        }
-        k->assigned[p] = assign;
-        k->next_offset[p] = -1;
-        k->commit_offset[p] = -1;
-        hs_info("kafka: partition %s/%d %s", k->topic, p, assign ? "assigned" : "revoked");
-    }
-    rd_kafka_assign(rk, assign ? parts : NULL);
+    rd_kafka_topic_partition_list_t *taken = track(k, parts, assign);
+    rd_kafka_assign(rk, assign ? taken : NULL);
+    rd_kafka_topic_partition_list_destroy(taken);
     k->ever_assigned = k->ever_assigned || assign;
 }
 
@@ -420,6 +445,8 @@ static bool consume_one(struct kreader *k, int timeout_ms, int *rc)
         /* nothing to do */
     } else if (m->err) {
         hs_warn("kafka: %s", rd_kafka_message_errstr(m));
+    } else if (m->partition < 0 || m->partition >= MAX_PARTITIONS) {
+        untrackable(m->partition); /* never assigned (on_rebalance); not committed either */
     } else if (process_message(k, m) != 0) {
         *rc = HS_EXIT_FAILURE;
     }

@@ -40,7 +40,8 @@ struct publisher {
     uint32_t inflight_cap, first, used;
     uint32_t sent;          /* ring items (from the head) already sent */
     uint64_t next_seq;      /* sequence number of the batch inflight[first] */
-    int failed;             /* a delivery failed for good */
+    int failed;             /* a delivery failed for good: the exit code */
+    size_t refused_len;     /* a message the broker refused as too large, its size */
     struct hs_buf message;
     const struct hs_item **items;
     struct hs_checkpoint checkpoint;
@@ -55,7 +56,14 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     uint64_t seq = (uint64_t)(uintptr_t)m->_private;
     if (m->err) {
         hs_error("kafka: delivery to %s failed: %s", p->w->cfg->topic, rd_kafka_err2str(m->err));
-        p->failed = 1;
+        /* Above the topic's own limit: sending it again cannot succeed, so
+         * this is a configuration error, not a reason to restart. */
+        if (m->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE && p->failed != HS_EXIT_FATAL) {
+            p->failed = HS_EXIT_FATAL;
+            p->refused_len = m->len;
+        } else if (!p->failed) {
+            p->failed = HS_EXIT_FAILURE;
+        }
         return;
     }
     uint32_t pos = (uint32_t)(seq - p->next_seq);
@@ -64,15 +72,20 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 
 static int create_producer(struct publisher *p)
 {
-    char size[32], why[512];
+    char size[32], batch[32], why[512];
     rd_kafka_conf_t *conf = hs_kafka_conf_new(p->w->cfg, "housingsup-publisher");
     if (conf == NULL)
         return -1;
     snprintf(size, sizeof size, "%d", p->w->cfg->max_message_bytes + 4096);
+    /* librdkafka packs messages into one produce batch of up to batch.size
+     * (1 MB by default), and the broker holds the whole batch to the topic's
+     * max.message.bytes: capped so, max_message_bytes is what the topic sees. */
+    snprintf(batch, sizeof batch, "%d", p->w->cfg->max_message_bytes);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, p);
     if (hs_kafka_set(conf, "enable.idempotence", "true") || hs_kafka_set(conf, "acks", "all") ||
         hs_kafka_set(conf, "linger.ms", "5") || hs_kafka_set(conf, "message.max.bytes", size) ||
+        hs_kafka_set(conf, "batch.size", batch) ||
         hs_kafka_set(conf, "message.timeout.ms", "300000")) {
         rd_kafka_conf_destroy(conf);
         return -1;
@@ -184,8 +197,13 @@ static int publish_loop(struct publisher *p)
         /* Wait on Kafka while batches are out, or briefly while the reader is
          * mid-batch (the ring then holds items but no complete batch). */
         rd_kafka_poll(p->rk, p->used ? 5 : (ready > p->sent ? 1 : 0));
+        if (p->failed == HS_EXIT_FATAL)
+            hs_error("kafka: the broker refused a message of %zu bytes to %s as too large: the "
+                     "topic's max.message.bytes is below kafka.max_message_bytes = %d; raise it "
+                     "and reload, or lower kafka.max_message_bytes and restart", p->refused_len,
+                     p->w->cfg->topic, p->w->cfg->max_message_bytes);
         if (p->failed)
-            return HS_EXIT_FAILURE; /* the unreleased records are sent again by our successor */
+            return p->failed; /* the unreleased records are sent again by our successor */
         release_delivered(p);
         if (closed && ready == 0 && p->used == 0)
             return HS_EXIT_OK;
