@@ -137,6 +137,49 @@ static void trigger_refuses_rows(void **state)
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing WHERE rad = 24"), 0);
 }
 
+/* Writes the header and the first `records` records of data/housing.csv to path. */
+static void write_head(const char *path, int records)
+{
+    char line[1024];
+    FILE *in = fopen("data/housing.csv", "r"), *out = fopen(path, "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    for (int n = 0; n <= records && fgets(line, sizeof line, in) != NULL; n++)
+        fputs(line, out);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* A batch that repeats rows already written and holds refused ones: the
+ * replay path (INSERT ... ON CONFLICT) names no row, so halving finds them. */
+static void refused_rows_in_a_replay(void **state)
+{
+    (void)state;
+    struct run r;
+    char path[600];
+    long refused = housing_where(13, ">=", 50);
+    reset_tables();
+    sql_exec("ALTER TABLE housing DROP CONSTRAINT IF EXISTS hs_test_medv_below_50");
+    sql_exec("ALTER TABLE housing ADD CONSTRAINT hs_test_medv_below_50 CHECK (medv < 50)");
+    snprintf(path, sizeof path, "%s/build/it/replay-%d.csv", getenv("PWD"), (int)getpid());
+    write_head(path, 250); /* lines 2..251; the third message will mix old and new */
+    run_init(&r, "replay-1", path, "writers = 1");
+    start(&r);
+    assert_true(run_log_wait_for(&r, "read to the end", 60));
+    stop_cleanly(&r);
+    write_head(path, HOUSING_ROWS); /* the same first lines: the same identity */
+    run_init(&r, "replay-2", path, "writers = 1");
+    start(&r);
+    assert_int_equal(wait_rows(&r, HOUSING_ROWS - refused), HOUSING_ROWS - refused);
+    assert_true(run_log_wait_for(&r, "read to the end", 60));
+    stop_cleanly(&r);
+    sql_exec("ALTER TABLE housing DROP CONSTRAINT hs_test_medv_below_50");
+    assert_true(run_log_contains(&r, "(a replay)"));
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter WHERE sqlstate = '23514'"), refused);
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), refused);
+    assert_int_equal(sql_long("SELECT COUNT(DISTINCT src_line) FROM housing"), HOUSING_ROWS - refused);
+}
+
 /* The system's faults: nothing set aside, and it all lands after the fix. */
 static void revoked_privilege_and_missing_table_wait(void **state)
 {
@@ -294,6 +337,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(check_constraint_refuses_rows),
         cmocka_unit_test(trigger_refuses_rows),
+        cmocka_unit_test(refused_rows_in_a_replay),
         cmocka_unit_test(revoked_privilege_and_missing_table_wait),
         cmocka_unit_test(foreign_text_reaches_postgres_as_utf8),
         cmocka_unit_test(same_name_in_two_directories_and_read_again),

@@ -207,16 +207,6 @@ static void refuse_row(struct writer *wr, uint32_t item, const struct failure *f
 static enum outcome write_segment(struct writer *wr, uint32_t lo, uint32_t hi,
                                   const struct failure *known);
 
-/* Writes rows[lo..hi) around a row refused at `bad`: the rows before, then after. */
-static enum outcome write_around(struct writer *wr, uint32_t lo, uint32_t bad, uint32_t hi,
-                                 const struct failure *f)
-{
-    refuse_row(wr, wr->batch.rows[bad], f);
-    if (write_segment(wr, lo, bad, NULL) != WROTE)
-        return SYSTEM_ERROR;
-    return write_segment(wr, bad + 1, hi, NULL);
-}
-
 /* After a refused row that no row number points at: halve the segment. */
 static enum outcome write_halves(struct writer *wr, uint32_t lo, uint32_t hi,
                                  const struct failure *f)
@@ -247,28 +237,37 @@ static bool try_segment(struct writer *wr, uint32_t lo, uint32_t hi, struct fail
 }
 
 /* Writes rows[lo..hi), setting aside each row PostgreSQL refuses. `known`:
- * how a first attempt at exactly this segment failed, if it was made. */
+ * how a first attempt at exactly this segment failed, if it was made. A row
+ * that COPY names is set aside, the rows before it (which COPY had accepted)
+ * are written, and the loop goes on after it: a loop, not recursion, since a
+ * batch may hold any number of refused rows. */
 static enum outcome write_segment(struct writer *wr, uint32_t lo, uint32_t hi,
                                   const struct failure *known)
 {
-    struct failure f;
-    if (lo >= hi)
-        return WROTE;
-    if (known != NULL)
-        f = *known;
-    else if (try_segment(wr, lo, hi, &f))
-        return WROTE;
-    if (f.cls == HS_PG_SYSTEM) {
-        wr->failure = f;
-        return SYSTEM_ERROR;
+    while (lo < hi) {
+        struct failure f;
+        if (known != NULL)
+            f = *known;
+        else if (try_segment(wr, lo, hi, &f))
+            return WROTE;
+        known = NULL;
+        if (f.cls == HS_PG_SYSTEM) {
+            wr->failure = f;
+            return SYSTEM_ERROR;
+        }
+        if (f.cls == HS_PG_REPLAY) {
+            wr->batch.replay = true;
+            continue;
+        }
+        if (wr->batch.replay || f.copy_row < 1 || f.copy_row > hi - lo)
+            return write_halves(wr, lo, hi, &f);
+        uint32_t bad = lo + (uint32_t)f.copy_row - 1;
+        refuse_row(wr, wr->batch.rows[bad], &f);
+        if (write_segment(wr, lo, bad, NULL) != WROTE)
+            return SYSTEM_ERROR;
+        lo = bad + 1;
     }
-    if (f.cls == HS_PG_REPLAY) {
-        wr->batch.replay = true;
-        return write_segment(wr, lo, hi, NULL);
-    }
-    if (!wr->batch.replay && f.copy_row >= 1 && f.copy_row <= hi - lo)
-        return write_around(wr, lo, lo + (uint32_t)f.copy_row - 1, hi, &f);
-    return write_halves(wr, lo, hi, &f);
+    return WROTE;
 }
 
 /* ---- identity collisions ---- */
