@@ -57,14 +57,14 @@ echo "1..4"
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
     --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
 prom_pid=$!
-psql -Xqc "DELETE FROM housing WHERE src_file = 'housing.csv'"
+psql -Xqc "DELETE FROM housing WHERE src_file LIKE 'housing.csv#%'"
 "$BIN" start -c "$work/housingsup.conf" >/dev/null || echo "# housingsup did not start"
 
 check "Prometheus scrapes the endpoint and finds it up" query_equals 'up{job="housingsup"}' 1 60
 check "committed rows seen by Prometheus = 506" \
     query_equals 'sum(housingsup_records_out_total{role=~"writer-.*"})' 506 60
 check "the table holds them: COUNT(*) = 506" \
-    test "$(psql -XAtc "SELECT COUNT(*) FROM housing WHERE src_file = 'housing.csv'")" = 506
+    test "$(psql -XAtc "SELECT COUNT(*) FROM housing WHERE src_file LIKE 'housing.csv#%'")" = 506
 writer=$(jq -r '.children[] | select(.role == "writer-0") | .pid' "$work/run/status.json")
 kill -9 "$writer" 2>/dev/null
 check "a killed writer's restart is counted in housingsup_restarts_total" \
