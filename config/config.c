@@ -60,6 +60,7 @@ static cfg_t *config_schema(void)
         CFG_INT("ring_slots", 4096, CFGF_NONE),
         CFG_INT("writer_batch", 5000, CFGF_NONE),
         CFG_INT("stop_timeout", 60, CFGF_NONE),
+        CFG_INT("watchdog_timeout", 30, CFGF_NONE),
         CFG_INT("rate_limit", 0, CFGF_NONE),
         CFG_STR("metrics_address", "127.0.0.1", CFGF_NONE),
         CFG_INT("metrics_port", 0, CFGF_NONE),
@@ -117,6 +118,7 @@ static int read_top_level(cfg_t *c, struct hs_config *cfg, char *err, size_t err
         read_int(c, "ring_slots", 64, 1 << 20, &cfg->ring_slots, f, err, errlen) ||
         read_int(c, "writer_batch", 1, 1000000, &cfg->writer_batch, f, err, errlen) ||
         read_int(c, "stop_timeout", 1, 3600, &cfg->stop_timeout, f, err, errlen) ||
+        read_int(c, "watchdog_timeout", 0, 3600, &cfg->watchdog_timeout, f, err, errlen) ||
         read_int(c, "rate_limit", 0, 100000000, &cfg->rate_limit, f, err, errlen) ||
         read_int(c, "metrics_port", 0, 65535, &cfg->metrics_port, f, err, errlen) ||
         copy_string(cfg->metrics_address, sizeof cfg->metrics_address,

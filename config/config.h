@@ -40,6 +40,7 @@ struct hs_config {
     int ring_slots;             /* slots per shared-memory ring, a power of two */
     int writer_batch;           /* most rows one writer commits in one transaction */
     int stop_timeout;           /* seconds an orderly stop may take before SIGKILL */
+    int watchdog_timeout;       /* seconds without a heartbeat before a child is killed, 0 = never */
     int rate_limit;             /* CSV records read per second, 0 = as fast as possible */
     char metrics_address[256];  /* where the Prometheus endpoint listens */
     int metrics_port;           /* 0 = no metrics endpoint */

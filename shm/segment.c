@@ -43,3 +43,32 @@ void hs_segment_destroy(struct hs_segment *seg)
         munmap(seg->base, seg->bytes);
     memset(seg, 0, sizeof *seg);
 }
+
+void hs_child_set_reason(struct hs_child_stats *cs, const char *text)
+{
+    uint32_t seq = atomic_load_explicit(&cs->reason_seq, memory_order_relaxed);
+    atomic_store_explicit(&cs->reason_seq, seq + 1, memory_order_relaxed); /* odd: writing */
+    atomic_thread_fence(memory_order_release); /* pairs with the acquire fence in hs_child_reason */
+    size_t i = 0;
+    for (; text[i] != '\0' && i < HS_WAIT_REASON_MAX - 1; i++)
+        atomic_store_explicit(&cs->reason[i], text[i], memory_order_relaxed);
+    atomic_store_explicit(&cs->reason[i], '\0', memory_order_relaxed);
+    atomic_store_explicit(&cs->reason_seq, seq + 2, memory_order_release); /* even: whole */
+}
+
+void hs_child_reason(struct hs_child_stats *cs, char *out, size_t cap)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        /* acquire: pairs with the release store of the even value above */
+        uint32_t before = atomic_load_explicit(&cs->reason_seq, memory_order_acquire);
+        size_t i = 0;
+        for (; i + 1 < cap && i < HS_WAIT_REASON_MAX; i++)
+            if ((out[i] = atomic_load_explicit(&cs->reason[i], memory_order_relaxed)) == '\0')
+                break;
+        out[i] = '\0';
+        atomic_thread_fence(memory_order_acquire); /* pairs with the writer's release fence */
+        if ((before & 1) == 0 && atomic_load_explicit(&cs->reason_seq, memory_order_relaxed) == before)
+            return;
+    }
+    snprintf(out, cap, "(changing)");
+}

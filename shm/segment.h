@@ -28,12 +28,30 @@ enum hs_role {
 };
 #define HS_MAX_CHILDREN (HS_ROLE_WRITER0 + HS_MAX_WRITERS)
 
-/* Counters a child keeps about its own work; relaxed atomics, read for status only. */
+/* Kinds of trouble a child counts, for Prometheus (errors by role and kind). */
+enum hs_error_kind { HS_ERR_POSTGRES, HS_ERR_KAFKA, HS_ERR_INPUT, HS_ERR_KINDS };
+
+#define HS_WAIT_REASON_MAX 200
+
+/* What a child tells about itself; relaxed atomics, read for status only,
+ * except the heartbeat, which the supervisor's watchdog acts on. */
 struct hs_child_stats {
     _Atomic uint64_t records_in;
     _Atomic uint64_t records_out;
     _Atomic uint64_t dead_letters;
-    _Atomic int64_t lag; /* Kafka reader: messages behind the high watermarks, all partitions */
+    _Atomic int64_t lag; /* Kafka reader: messages not yet committed in PostgreSQL, all partitions */
+    /* child -> supervisor: when its main loop last turned (CLOCK_MONOTONIC ms).
+     * Only the loop advances it, never a helper thread, so a child stuck in
+     * a call that never returns (or stopped) stops beating. */
+    _Atomic int64_t heartbeat_ms;
+    /* child -> supervisor: since when it waits on something outside it
+     * (0: it is working), and why. `reason` is written between two
+     * increments of reason_seq (odd while writing); a reader that sees the
+     * same even value before and after its copy has a whole text. */
+    _Atomic int64_t waiting_since_ms;
+    _Atomic uint32_t reason_seq;
+    _Atomic char reason[HS_WAIT_REASON_MAX];
+    _Atomic uint64_t errors[HS_ERR_KINDS];
 };
 
 /* Consumer lag of one assigned partition, as the Kafka reader last saw it. */
@@ -64,6 +82,11 @@ struct hs_segment {
     struct hs_ring *csv_ring;                    /* CSV reader -> publisher */
     struct hs_ring *writer_ring[HS_MAX_WRITERS]; /* Kafka reader -> writer i */
 };
+
+/* The wait reason of a child: set by the child itself, read by anyone (a
+ * reader racing a writer retries, and at worst shows "(changing)"). */
+void hs_child_set_reason(struct hs_child_stats *cs, const char *text);
+void hs_child_reason(struct hs_child_stats *cs, char *out, size_t cap);
 
 /* Maps and initialises the segment. Returns 0, or -1 with a reason in err. */
 int hs_segment_create(struct hs_segment *seg, uint32_t ring_slots, uint32_t slot_size,

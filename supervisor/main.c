@@ -77,7 +77,14 @@ static int print_status_once(const struct hs_config *cfg, bool json)
             printf("housingsup is starting\n");
         return HS_EXIT_OK;
     }
-    return print_file(path) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
+    if (print_file(path) != 0)
+        return HS_EXIT_FAILURE;
+    /* 0 healthy, 1 degraded or stalled (health.h): what a healthcheck asks */
+    char health[32];
+    if (hs_status_read_health(cfg->state_dir, health, sizeof health) == 0 &&
+        strcmp(health, "healthy") != 0)
+        return HS_EXIT_FAILURE;
+    return HS_EXIT_OK;
 }
 
 /* Redraws the table every second until the supervisor is gone. */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 void hs_status_path(const char *state_dir, char *out, size_t cap)
 {
@@ -50,11 +51,17 @@ void hs_status_render_table(const struct hs_status *st, struct hs_buf *b)
                   "batch_size %d, dead letters %llu\n", st->state, st->pid, st->uptime_s,
                   st->config, st->csv, st->topic, st->writers, st->batch_size,
                   (unsigned long long)st->dead_letters);
+    hs_buf_printf(b, "health: %s%s%s%s\n", st->health, st->health_reason[0] ? " (" : "",
+                  st->health_reason, st->health_reason[0] ? ")" : "");
     hs_buf_printf(b, "%-14s %7s %-9s %8s %8s %10s %10s %8s %6s %11s %6s  %s\n", "ROLE", "PID",
                   "STATE", "RESTARTS", "UPTIME", "IN", "OUT", "RATE/s", "DEAD", "RING", "LAG",
                   "LAST EXIT");
     for (int i = 0; i < st->nrows; i++)
         render_row(&st->rows[i], b);
+    for (int i = 0; i < st->nrows; i++)
+        if (st->rows[i].reason[0] != '\0')
+            hs_buf_printf(b, "  %s %s: %s\n", st->rows[i].role, st->rows[i].state,
+                          st->rows[i].reason);
     if (st->npartitions == 0)
         return;
     hs_buf_printf(b, "consumer lag by partition of %s:", st->topic);
@@ -108,6 +115,9 @@ static void json_row(const struct hs_status_row *r, struct hs_buf *b)
     json_optional(b, "lag", r->lag);
     hs_buf_puts(b, ",\"last_exit\":");
     json_string(b, r->last_exit);
+    hs_buf_puts(b, ",\"reason\":");
+    json_string(b, r->reason);
+    hs_buf_printf(b, ",\"idle_s\":%ld,\"watchdog_kills\":%d", r->idle_s, r->watchdog_kills);
     hs_buf_puts(b, "}");
 }
 
@@ -124,6 +134,10 @@ void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
     hs_buf_printf(b, ",\"writers\":%d,\"batch_size\":%d,\"dead_letters\":%llu", st->writers,
                   st->batch_size, (unsigned long long)st->dead_letters);
     json_optional(b, "lag", st->lag);
+    hs_buf_puts(b, ",\"health\":");
+    json_string(b, st->health);
+    hs_buf_puts(b, ",\"health_reason\":");
+    json_string(b, st->health_reason);
     hs_buf_puts(b, ",\"children\":[");
     for (int i = 0; i < st->nrows; i++) {
         if (i > 0)
@@ -152,6 +166,23 @@ static int write_whole(const char *path, const struct hs_buf *b)
     if (fclose(f) != 0 || wrote != b->len)
         return -1;
     return rename(tmp, path);
+}
+
+int hs_status_read_health(const char *state_dir, char *out, size_t cap)
+{
+    char path[4096], line[1024];
+    hs_status_path(state_dir, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    int rc = -1;
+    /* the second line: "health: WORD[ (reason)]" */
+    if (f != NULL && fgets(line, sizeof line, f) != NULL && fgets(line, sizeof line, f) != NULL &&
+        strncmp(line, "health: ", 8) == 0) {
+        snprintf(out, cap, "%.*s", (int)strcspn(line + 8, " \n"), line + 8);
+        rc = 0;
+    }
+    if (f != NULL)
+        fclose(f);
+    return rc;
 }
 
 int hs_status_write(const char *state_dir, const struct hs_status *st)

@@ -29,6 +29,10 @@ struct hs_status_row {
     long long lag;          /* Kafka reader: messages behind, all partitions; else -1 */
     long ring_fill, ring_cap; /* -1 when the role has no input ring */
     const char *last_exit;
+    const char *reason;     /* why it waits, stalls, restarts or failed; "" when it works */
+    long idle_s;            /* seconds since its records_out last moved */
+    uint64_t errors[HS_ERR_KINDS];
+    int watchdog_kills;
 };
 
 struct hs_status_partition {
@@ -48,6 +52,8 @@ struct hs_status {
     int nrows;
     struct hs_status_partition partitions[HS_MAX_REPORTED_PARTITIONS];
     int npartitions;
+    const char *health;     /* "healthy", "degraded", "stalled" (health.h) */
+    char health_reason[512];
 };
 
 void hs_status_path(const char *state_dir, char *out, size_t cap);
@@ -55,6 +61,9 @@ void hs_status_json_path(const char *state_dir, char *out, size_t cap);
 /* Renders the table / the JSON object into b (appending). */
 void hs_status_render_table(const struct hs_status *st, struct hs_buf *b);
 void hs_status_render_json(const struct hs_status *st, struct hs_buf *b);
+/* The health word of the snapshot in a state directory's status file, into
+ * out; -1 when there is none. */
+int hs_status_read_health(const char *state_dir, char *out, size_t cap);
 /* Writes both files of a state directory. Returns 0, or -1 with errno set. */
 int hs_status_write(const char *state_dir, const struct hs_status *st);
 

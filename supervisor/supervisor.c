@@ -40,6 +40,7 @@
 #include "../workers/record.h"
 #include "../workers/worker.h"
 #include "exitcodes.h"
+#include "health.h"
 #include "log.h"
 #include "metrics.h"
 #include "pidfile.h"
@@ -50,6 +51,8 @@
 #define BACKOFF_MAX_MS 30000
 #define STABLE_UPTIME_MS 10000   /* a child up this long has its backoff reset */
 #define STATUS_INTERVAL_MS 500
+#define STALLED_MS 5000          /* a running child silent this long is shown as stalled */
+#define STALL_S 10               /* pending records and no commit for this long: stalled */
 
 enum child_state { CHILD_IDLE, CHILD_RUNNING, CHILD_BACKOFF, CHILD_DONE, CHILD_RETIRED, CHILD_FAILED };
 static const char *const state_names[] = {"idle", "running", "backoff", "done", "retired", "failed"};
@@ -65,6 +68,11 @@ struct child {
     uint64_t rate_base;   /* records_out when the rate was last measured */
     int64_t rate_base_ms;
     double rate;
+    uint64_t progress_out; /* records_out when it last moved, and when */
+    int64_t progress_ms;
+    char kill_reason[64];  /* why the watchdog killed it, until it is reaped */
+    int watchdog_kills;
+    char shown_reason[HS_WAIT_REASON_MAX + 96];
 };
 
 struct supervisor {
@@ -77,6 +85,7 @@ struct supervisor {
     struct hs_status snapshot; /* the latest status, also served as /metrics */
     int64_t started_ms, stop_deadline_ms, status_written_ms;
     bool stopping, writer_rings_closed;
+    struct hs_progress progress;
 };
 
 static volatile sig_atomic_t got_term, got_hup, got_chld;
@@ -148,6 +157,7 @@ static int run_child(struct supervisor *s, int slot)
         abort();
     struct hs_worker w = {.cfg = &s->cfg, .seg = &s->seg, .slot = slot,
                           .parent_fd = s->death_pipe[0], .stats = &s->seg.control->stats[slot]};
+    hs_worker_begin(&w);
     switch (slot) {
     case HS_ROLE_CSV_READER: return hs_csv_reader_main(&w);
     case HS_ROLE_PUBLISHER: return hs_publisher_main(&w);
@@ -208,6 +218,10 @@ static void schedule_restart(struct child *c)
 static void on_child_exit(struct supervisor *s, struct child *c, int status)
 {
     describe_exit(status, c->last_exit, sizeof c->last_exit);
+    if (c->kill_reason[0] != '\0') { /* the watchdog's SIGKILL: say why, not just "signal 9" */
+        memcpy(c->last_exit, c->kill_reason, sizeof c->kill_reason); /* both NUL-terminated */
+        c->kill_reason[0] = '\0';
+    }
     c->pid = 0;
     bool writer = c - s->children >= HS_ROLE_WRITER0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == HS_EXIT_OK)
@@ -226,6 +240,38 @@ static void reap(struct supervisor *s)
         for (int i = 0; i < HS_MAX_CHILDREN; i++)
             if (s->children[i].pid == pid)
                 on_child_exit(s, &s->children[i], status);
+}
+
+/* ---- watchdog ---- */
+
+/* A running child's last heartbeat, never earlier than its start (a new
+ * process finds its slot's old value until it first beats). */
+static int64_t last_beat(struct supervisor *s, int slot)
+{
+    int64_t beat = atomic_load_explicit(&s->seg.control->stats[slot].heartbeat_ms,
+                                        memory_order_relaxed);
+    return beat > s->children[slot].started_ms ? beat : s->children[slot].started_ms;
+}
+
+/* A child whose heartbeat has not moved for watchdog_timeout is stuck in a
+ * call that does not return, or stopped: it is killed, and reap() starts it
+ * again as after any crash, its LAST EXIT saying why. Killing is safe: what
+ * it had not acknowledged is still in its ring or in Kafka. */
+static void watch_heartbeats(struct supervisor *s)
+{
+    int64_t limit = (int64_t)s->cfg.watchdog_timeout * 1000, now = now_ms();
+    for (int slot = 0; limit > 0 && slot < HS_MAX_CHILDREN; slot++) {
+        struct child *c = &s->children[slot];
+        int64_t silent = now - last_beat(s, slot);
+        if (c->state != CHILD_RUNNING || c->pid <= 0 || c->kill_reason[0] != '\0' || silent < limit)
+            continue;
+        snprintf(c->kill_reason, sizeof c->kill_reason, "no heartbeat for %lld s: killed",
+                 (long long)(silent / 1000));
+        hs_error("%s: %s (watchdog_timeout = %d s)", c->name, c->kill_reason,
+                 s->cfg.watchdog_timeout);
+        c->watchdog_kills++;
+        kill(c->pid, SIGKILL);
+    }
 }
 
 /* ---- children: policy ---- */
@@ -328,10 +374,30 @@ static void restart_failed(struct supervisor *s)
     }
 }
 
+/* New PostgreSQL settings (a password fixed, say) reach the writers through
+ * a restart: each is stopped with SIGTERM, which loses nothing (its ring
+ * keeps what it had not committed), and started again with them. */
+static void apply_postgres_settings(struct supervisor *s, const struct hs_config *next)
+{
+    if (strcmp(next->pg_conninfo, s->cfg.pg_conninfo) == 0 &&
+        strcmp(next->pg_sslmode, s->cfg.pg_sslmode) == 0)
+        return;
+    memcpy(s->cfg.pg_conninfo, next->pg_conninfo, sizeof s->cfg.pg_conninfo);
+    memcpy(s->cfg.pg_sslmode, next->pg_sslmode, sizeof s->cfg.pg_sslmode);
+    hs_info("reload: the postgres settings changed; restarting the writers with them");
+    for (int slot = HS_ROLE_WRITER0; slot < HS_MAX_CHILDREN; slot++)
+        if (s->children[slot].state == CHILD_RUNNING && s->children[slot].pid > 0)
+            kill(s->children[slot].pid, SIGTERM);
+}
+
 static void reload(struct supervisor *s)
 {
     struct hs_config next;
     char err[1024];
+    if (s->stopping) { /* new writers now would hold the drain up until stop_timeout */
+        hs_warn("reload ignored: a stop is under way");
+        return;
+    }
     if (hs_config_load(s->cfg.path, &next, err, sizeof err) != 0) {
         hs_error("reload refused, keeping the running configuration: %s", err);
         return;
@@ -355,6 +421,7 @@ static void reload(struct supervisor *s)
     atomic_store_explicit(&ctl->batch_size, (uint32_t)next.batch_size, memory_order_relaxed);
     atomic_store_explicit(&ctl->log_level, (uint32_t)next.log_level, memory_order_relaxed);
     atomic_store_explicit(&ctl->writers_wanted, (uint32_t)next.writers, memory_order_release);
+    apply_postgres_settings(s, &next);
     /* Everything else shapes processes and memory that already exist. */
     next.batch_size = s->cfg.batch_size;
     next.writers = s->cfg.writers;
@@ -380,6 +447,74 @@ static double update_rate(struct child *c, uint64_t out, int64_t now)
         c->rate_base_ms = now;
     }
     return c->state == CHILD_RUNNING ? c->rate : 0.0;
+}
+
+/* A running child as status shows it: running, waiting (with its own
+ * reason), or stalled (no heartbeat for a while, the watchdog may follow). */
+static const char *running_state(struct supervisor *s, int slot, int64_t now)
+{
+    struct child *c = &s->children[slot];
+    struct hs_child_stats *cs = &s->seg.control->stats[slot];
+    int64_t silent = now - last_beat(s, slot);
+    int64_t since = atomic_load_explicit(&cs->waiting_since_ms, memory_order_relaxed);
+    if (silent >= STALLED_MS) {
+        snprintf(c->shown_reason, sizeof c->shown_reason, "no heartbeat for %lld s",
+                 (long long)(silent / 1000));
+        return "stalled";
+    }
+    if (since == 0 || since < c->started_ms)
+        return "running";
+    char text[HS_WAIT_REASON_MAX];
+    hs_child_reason(cs, text, sizeof text);
+    snprintf(c->shown_reason, sizeof c->shown_reason, "%s (for %lld s)", text,
+             (long long)((now - since) / 1000));
+    return "waiting";
+}
+
+/* What the last process in a slot was waiting for when it died, as
+ * " (after: REASON)", or "" when it was not waiting. */
+static void last_wait(struct supervisor *s, int slot, char *out, size_t cap)
+{
+    struct hs_child_stats *cs = &s->seg.control->stats[slot];
+    int64_t since = atomic_load_explicit(&cs->waiting_since_ms, memory_order_relaxed);
+    char text[HS_WAIT_REASON_MAX];
+    out[0] = '\0';
+    if (since == 0 || since < s->children[slot].started_ms)
+        return;
+    hs_child_reason(cs, text, sizeof text);
+    snprintf(out, cap, " (after: %s)", text);
+}
+
+static const char *shown_state(struct supervisor *s, int slot, int64_t now)
+{
+    struct child *c = &s->children[slot];
+    char why[HS_WAIT_REASON_MAX + 16], exit_text[sizeof c->last_exit];
+    memcpy(exit_text, c->last_exit, sizeof exit_text); /* not an argument aliasing the output */
+    c->shown_reason[0] = '\0';
+    switch (c->state) {
+    case CHILD_RUNNING:
+        return running_state(s, slot, now);
+    case CHILD_BACKOFF:
+        last_wait(s, slot, why, sizeof why);
+        snprintf(c->shown_reason, sizeof c->shown_reason, "%s%s; restarting in %lld s", exit_text,
+                 why, (long long)((c->next_start_ms - now + 999) / 1000));
+        return "restarting";
+    case CHILD_FAILED:
+        snprintf(c->shown_reason, sizeof c->shown_reason, "%s: not restarted (see its log lines; "
+                 "a reload starts it again)", exit_text);
+        return "failed";
+    default:
+        return state_names[c->state];
+    }
+}
+
+static long idle_seconds(struct child *c, uint64_t out, int64_t now)
+{
+    if (out != c->progress_out || c->progress_ms == 0) {
+        c->progress_out = out;
+        c->progress_ms = now;
+    }
+    return (long)((now - c->progress_ms) / 1000);
 }
 
 static struct hs_ring *input_ring(struct supervisor *s, int slot)
@@ -411,6 +546,12 @@ static void snapshot_children(struct supervisor *s, struct hs_status *st, int64_
             .ring_fill = ring ? (long)hs_ring_fill(ring) : -1,
             .ring_cap = ring ? (long)ring->capacity : -1,
             .last_exit = c->last_exit[0] ? c->last_exit : "-"};
+        r->state = shown_state(s, slot, now);
+        r->reason = c->shown_reason;
+        r->idle_s = idle_seconds(c, out, now);
+        r->watchdog_kills = c->watchdog_kills;
+        for (int k = 0; k < HS_ERR_KINDS; k++)
+            r->errors[k] = atomic_load_explicit(&cs->errors[k], memory_order_relaxed);
         if (slot >= HS_ROLE_WRITER0) /* stored; upstream roles count the same ones on the way */
             st->dead_letters += r->dead_letters;
     }
@@ -444,6 +585,7 @@ static void write_status(struct supervisor *s, const char *state)
     st->batch_size = s->cfg.batch_size;
     snapshot_partitions(s, st);
     snapshot_children(s, st, now);
+    hs_health_assess(st, &s->progress, now, STALL_S);
     if (hs_status_write(s->cfg.state_dir, st) != 0)
         hs_warn("cannot write the status files in %s: %s", s->cfg.state_dir, strerror(errno));
     s->status_written_ms = now;
@@ -578,6 +720,7 @@ static int run(struct supervisor *s)
             begin_stop(s);
         if (s->stopping)
             advance_stop(s);
+        watch_heartbeats(s);
         reconcile(s);
         if (s->stopping && all_gone(s))
             return records_left(s) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;

@@ -3,9 +3,11 @@
  */
 #include "kafka_conf.h"
 
+#include <string.h>
 #include <syslog.h>
 
 #include "../supervisor/log.h"
+#include "worker.h"
 
 static const struct hs_config *conf_owner;
 
@@ -18,9 +20,35 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac, const char 
     hs_log(ours, "kafka %s: %s", fac, buf);
 }
 
+/* librdkafka's "127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed:
+ * Connection refused (after 0ms in state CONNECT)" as "Connection refused". */
+static void short_reason(const char *reason, char *out, size_t cap)
+{
+    const char *failed = strstr(reason, "failed: ");
+    const char *start = failed ? failed + strlen("failed: ") : reason;
+    const char *after = strstr(start, " (after ");
+    int len = after ? (int)(after - start) : (int)strlen(start);
+    snprintf(out, cap, "%.*s", len, start);
+}
+
+/* Broker trouble is a wait, shown in status, until the role next gets
+ * through (it calls hs_worker_working then). */
+static void report_wait(int err, const char *reason)
+{
+    char why[256];
+    short_reason(reason, why, sizeof why);
+    hs_worker_error(HS_ERR_KAFKA);
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+        err == RD_KAFKA_RESP_ERR__RESOLVE)
+        hs_worker_waiting("kafka", "broker %s unreachable: %s", conf_owner->bootstrap_servers, why);
+    else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL)
+        hs_worker_waiting("kafka", "broker %s refuses us: %s", conf_owner->bootstrap_servers, why);
+}
+
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     (void)opaque;
+    report_wait(err, reason);
     if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
         hs_error("kafka: cannot reach any broker at %s: %s", conf_owner->bootstrap_servers, reason);
     else if (err == RD_KAFKA_RESP_ERR__FATAL)

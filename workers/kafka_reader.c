@@ -53,6 +53,7 @@ struct kreader {
     bool assigned[MAX_PARTITIONS];
     int64_t next_offset[MAX_PARTITIONS];   /* next offset to read, -1 unknown */
     int64_t commit_offset[MAX_PARTITIONS]; /* durable up to here (exclusive), -1 none */
+    int64_t first_offset[MAX_PARTITIONS];  /* first read since assigned: durable before it */
     bool commit_dirty;
     int64_t last_commit_ms, last_lag_ms;
     int64_t starved_since_ms, last_starve_check_ms; /* see rejoin_if_starved() */
@@ -125,6 +126,7 @@ static rd_kafka_topic_partition_list_t *track(struct kreader *k,
         k->assigned[p] = assign;
         k->next_offset[p] = -1;
         k->commit_offset[p] = -1;
+        k->first_offset[p] = -1;
         hs_info("kafka: partition %s/%d %s", k->topic, p, assign ? "assigned" : "revoked");
     }
     return taken;
@@ -135,6 +137,8 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 {
     struct kreader *k = opaque;
     bool assign = err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS;
+    if (assign)
+        hs_worker_working(); /* the group coordinator answered */
     if (!assign) {
         advance_durable(k);
         commit(k, true);
@@ -203,9 +207,11 @@ static int create_consumer(struct kreader *k)
         rd_kafka_conf_destroy(conf);
         return -1;
     }
-    rd_kafka_poll_set_consumer(k->rk);
+    /* The topic first, with the main queue still served by rd_kafka_poll(),
+     * so that broker errors reach error_cb (and status) while it waits. */
     if (hs_kafka_ensure_topic(k->rk, cfg) != 0)
         return -1;
+    rd_kafka_poll_set_consumer(k->rk);
     rd_kafka_resp_err_t err = subscribe(k);
     if (err) {
         hs_error("kafka: cannot subscribe to %s: %s", k->topic, rd_kafka_err2str(err));
@@ -320,8 +326,11 @@ static int process_message(struct kreader *k, const rd_kafka_message_t *m)
     *h = (struct handed_out){.partition = m->partition, .offset = m->offset, .writer = k->writer,
                              .records = (uint32_t)(ring_end - ring_start), .ring_end = ring_end};
     k->used++;
-    if (m->partition >= 0 && m->partition < MAX_PARTITIONS)
+    if (m->partition >= 0 && m->partition < MAX_PARTITIONS) {
+        if (k->first_offset[m->partition] < 0)
+            k->first_offset[m->partition] = m->offset;
         k->next_offset[m->partition] = m->offset + 1;
+    }
     return 0;
 }
 
@@ -359,6 +368,16 @@ static bool caught_up(struct kreader *k)
     return true;
 }
 
+/* Where partition p is committed in PostgreSQL up to (exclusive), as Kafka's
+ * consumer-groups tool counts lag: what was fetched but is not yet in a
+ * committed transaction is still lag. -1 when nothing is known yet. */
+static int64_t durable_offset(const struct kreader *k, int32_t p)
+{
+    if (k->commit_offset[p] >= 0)
+        return k->commit_offset[p];
+    return k->first_offset[p] >= 0 ? k->first_offset[p] : k->next_offset[p];
+}
+
 /* Publishes the lag of each assigned partition (and their sum) for status. */
 static void report_lag(struct kreader *k)
 {
@@ -372,9 +391,10 @@ static void report_lag(struct kreader *k)
         int64_t lo, hi, lag = -1;
         if (!k->assigned[p])
             continue;
-        if (k->next_offset[p] >= 0 &&
-            rd_kafka_get_watermark_offsets(k->rk, k->topic, p, &lo, &hi) == 0 && hi >= 0)
-            lag = hi > k->next_offset[p] ? hi - k->next_offset[p] : 0;
+        int64_t durable = durable_offset(k, p);
+        if (durable >= 0 && rd_kafka_get_watermark_offsets(k->rk, k->topic, p, &lo, &hi) == 0 &&
+            hi >= 0)
+            lag = hi > durable ? hi - durable : 0;
         total += lag > 0 ? lag : 0;
         if (n < HS_MAX_REPORTED_PARTITIONS) {
             atomic_store_explicit(&c->partition_lag[n].partition, p, memory_order_relaxed);
@@ -441,6 +461,8 @@ static bool consume_one(struct kreader *k, int timeout_ms, int *rc)
     rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, timeout_ms);
     if (m == NULL)
         return false;
+    if (!m->err)
+        hs_worker_working();
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         /* nothing to do */
     } else if (m->err) {
@@ -496,7 +518,7 @@ int hs_kafka_reader_main(struct hs_worker *w)
     k->w = w;
     k->topic = w->cfg->topic;
     for (int p = 0; p < MAX_PARTITIONS; p++)
-        k->next_offset[p] = k->commit_offset[p] = -1;
+        k->next_offset[p] = k->commit_offset[p] = k->first_offset[p] = -1;
     int rc = HS_EXIT_FAILURE;
     if (create_consumer(k) == 0) {
         hs_info("reading topic %s at %s as group %s", k->topic, w->cfg->bootstrap_servers,

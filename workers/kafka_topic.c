@@ -9,9 +9,11 @@
 
 #include "../supervisor/log.h"
 #include "kafka_conf.h"
+#include "worker.h"
 
 #define TOPIC_READY_TIMEOUT_MS 30000
 #define POLL_MS 200
+#define CREATE_TIMEOUT_MS 15000
 
 int hs_kafka_partitions_led(rd_kafka_t *rk, const char *topic)
 {
@@ -67,6 +69,7 @@ static int wait_for_broker(const struct hs_config *cfg, const char *host, int po
             break;
         }
         usleep(POLL_MS * 1000);
+        hs_worker_beat();
     }
     rd_kafka_destroy(probe);
     return rc;
@@ -80,6 +83,7 @@ static int wait_for_every_broker(rd_kafka_t *rk, const struct hs_config *cfg)
     while ((partitions = hs_kafka_partitions_led(rk, cfg->topic)) <= 0 &&
            waited_ms < TOPIC_READY_TIMEOUT_MS) {
         usleep(POLL_MS * 1000);
+        hs_worker_beat();
         waited_ms += POLL_MS;
     }
     int rc = partitions > 0 ? rd_kafka_metadata(rk, 0, NULL, &md, 5000) : -1;
@@ -104,7 +108,12 @@ int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg)
     }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &topic, 1, NULL, q);
-    rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 15000);
+    rd_kafka_event_t *ev = NULL;
+    for (int waited = 0; ev == NULL && waited < CREATE_TIMEOUT_MS; waited += POLL_MS) {
+        ev = rd_kafka_queue_poll(q, POLL_MS); /* in slices, beating */
+        hs_worker_beat();
+        rd_kafka_poll(rk, 0); /* serves error_cb: an unreachable broker shows in status */
+    }
     int rc = -1;
     const rd_kafka_CreateTopics_result_t *res = ev ? rd_kafka_event_CreateTopics_result(ev) : NULL;
     size_t n = 0;
@@ -112,6 +121,9 @@ int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg)
     if (ev == NULL || rd_kafka_event_error(ev)) {
         hs_error("kafka: cannot create topic %s at %s: %s", cfg->topic, cfg->bootstrap_servers,
                  ev ? rd_kafka_event_error_string(ev) : "timed out");
+        hs_worker_waiting("kafka", "broker %s unreachable: cannot create topic %s: %s",
+                          cfg->bootstrap_servers, cfg->topic,
+                          ev ? rd_kafka_event_error_string(ev) : "timed out");
     } else if (n == 1 && rd_kafka_topic_result_error(results[0]) &&
                rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
         hs_error("kafka: cannot create topic %s: %s", cfg->topic,

@@ -18,6 +18,13 @@ static const struct fallback fallbacks[] = {
     {"user", "PGUSER", "kafka_user"},
     {"password", "PGPASSWORD", "kafka_pass"},
     {"connect_timeout", "PGCONNECT_TIMEOUT", "5"},
+    /* A half-open connection (a server that vanished without a word) is
+     * found by keepalives when idle, and by tcp_user_timeout when data
+     * goes unacknowledged; the writer then reconnects and writes again. */
+    {"keepalives_idle", "", "10"},
+    {"keepalives_interval", "", "5"},
+    {"keepalives_count", "", "3"},
+    {"tcp_user_timeout", "", "20000"},
 };
 
 void hs_pg_describe(PGconn *conn, char *out, size_t cap)
@@ -47,7 +54,7 @@ PGconn *hs_pg_connect(const char *conninfo, const char *sslmode, const char *app
     }
     const char *kw[MAX_PARAMS], *val[MAX_PARAMS];
     int n = 0;
-    for (PQconninfoOption *o = opts; o->keyword != NULL && n < MAX_PARAMS - 8; o++)
+    for (PQconninfoOption *o = opts; o->keyword != NULL && n < MAX_PARAMS - 12; o++)
         if (o->val != NULL) {
             kw[n] = o->keyword;
             val[n++] = o->val;

@@ -22,6 +22,7 @@
  *    capped exponential backoff until the cause is fixed.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,11 @@
 #define VALUE_COLUMNS "crim, zn, indus, chas, nox, rm, age, dis, rad, tax, ptratio, b, lstat, medv"
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
+/* A statement waiting this long for a lock gives up (SQLSTATE 55P03) and is
+ * retried with the backoff: the writer keeps its loop turning, and status
+ * can say it waits for a lock rather than showing it silently stuck. */
+#define LOCK_TIMEOUT "1s"
+#define SQLSTATE_LOCK_NOT_AVAILABLE "55P03"
 
 /* Why a statement failed. */
 struct failure {
@@ -110,16 +116,51 @@ static bool ok_result(PGconn *conn, PGresult *res, ExecStatusType want, struct f
     return ok;
 }
 
-static bool exec(struct writer *wr, const char *sql, struct failure *f)
+/* The next result, beating while PostgreSQL works: a statement may wait
+ * long (on a lock, a slow disk) and the writer must still show it is alive. */
+static PGresult *next_result(PGconn *conn)
 {
-    return ok_result(wr->conn, PQexec(wr->conn, sql), PGRES_COMMAND_OK, f);
+    while (PQisBusy(conn)) {
+        struct pollfd pfd = {.fd = PQsocket(conn), .events = POLLIN};
+        if (poll(&pfd, 1, 100) < 0 && errno != EINTR)
+            break;
+        hs_worker_beat();
+        if (!PQconsumeInput(conn))
+            break;
+    }
+    return PQgetResult(conn);
 }
 
 static void drain_results(PGconn *conn)
 {
     PGresult *res;
-    while ((res = PQgetResult(conn)) != NULL)
+    while ((res = next_result(conn)) != NULL)
         PQclear(res);
+}
+
+/* Sends one statement and takes its result (NULL when it could not be sent). */
+static PGresult *query(PGconn *conn, const char *sql, int n, const char *const *values,
+                       const int *lengths, const int *formats)
+{
+    if (!PQsendQueryParams(conn, sql, n, NULL, values, lengths, formats, 0))
+        return NULL;
+    return next_result(conn);
+}
+
+/* A statement that returns no rows: true when it succeeded. */
+static bool run(struct writer *wr, const char *sql, int n, const char *const *values,
+                const int *lengths, const int *formats, struct failure *f)
+{
+    PGresult *res = query(wr->conn, sql, n, values, lengths, formats);
+    bool ok = ok_result(wr->conn, res, PGRES_COMMAND_OK, f);
+    if (res != NULL)
+        drain_results(wr->conn);
+    return ok;
+}
+
+static bool exec(struct writer *wr, const char *sql, struct failure *f)
+{
+    return run(wr, sql, 0, NULL, NULL, NULL, f);
 }
 
 static bool copy_rows(struct writer *wr, const uint32_t *rows, uint32_t count, struct failure *f)
@@ -133,9 +174,13 @@ static bool copy_rows(struct writer *wr, const uint32_t *rows, uint32_t count, s
         *f = (struct failure){.cls = HS_PG_SYSTEM, .message = "out of memory building COPY data"};
         return false;
     }
-    if (!ok_result(wr->conn, PQexec(wr->conn, "COPY housing (" COLUMNS ") FROM STDIN WITH "
-                                    "(FORMAT binary)"), PGRES_COPY_IN, f))
+    PGresult *res = query(wr->conn, "COPY housing (" COLUMNS ") FROM STDIN WITH (FORMAT binary)",
+                          0, NULL, NULL, NULL);
+    if (!ok_result(wr->conn, res, PGRES_COPY_IN, f)) {
+        if (res != NULL)
+            drain_results(wr->conn);
         return false;
+    }
     if (PQputCopyData(wr->conn, wr->copy.data, (int)wr->copy.len) != 1 ||
         PQputCopyEnd(wr->conn, NULL) != 1) {
         *f = (struct failure){.cls = HS_PG_SYSTEM};
@@ -143,7 +188,7 @@ static bool copy_rows(struct writer *wr, const uint32_t *rows, uint32_t count, s
                  PQerrorMessage(wr->conn));
         return false;
     }
-    bool ok = ok_result(wr->conn, PQgetResult(wr->conn), PGRES_COMMAND_OK, f);
+    bool ok = ok_result(wr->conn, next_result(wr->conn), PGRES_COMMAND_OK, f);
     drain_results(wr->conn);
     return ok;
 }
@@ -175,11 +220,9 @@ static bool insert_new_rows(struct writer *wr, const uint32_t *rows, uint32_t co
         *f = (struct failure){.cls = HS_PG_SYSTEM, .message = "out of memory building rows"};
         return false;
     }
-    PGresult *res = PQexecParams(wr->conn,
-        "INSERT INTO housing (" COLUMNS ") SELECT " COLUMNS " FROM json_populate_recordset("
-        "NULL::housing, $1::json) ON CONFLICT (src_file, src_line) DO NOTHING",
-        1, NULL, &json, NULL, NULL, 0);
-    return ok_result(wr->conn, res, PGRES_COMMAND_OK, f);
+    return run(wr, "INSERT INTO housing (" COLUMNS ") SELECT " COLUMNS " FROM "
+               "json_populate_recordset(NULL::housing, $1::json) ON CONFLICT (src_file, src_line) "
+               "DO NOTHING", 1, &json, NULL, NULL, f);
 }
 
 /* ---- the careful path ---- */
@@ -304,18 +347,23 @@ static bool find_collisions(struct writer *wr, struct failure *f)
         *f = (struct failure){.cls = HS_PG_SYSTEM, .message = "out of memory building rows"};
         return false;
     }
-    PGresult *res = PQexecParams(wr->conn, "SELECT e.ord, h.id FROM " INPUT_ROWS
-                                 " JOIN housing h ON h.src_file = i.src_file AND h.src_line = "
-                                 "i.src_line WHERE " DIFFERENT_VALUES, 1, NULL, &json, NULL,
-                                 NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        return ok_result(wr->conn, res, PGRES_TUPLES_OK, f);
+    PGresult *res = query(wr->conn, "SELECT e.ord, h.id FROM " INPUT_ROWS " JOIN housing h ON "
+                          "h.src_file = i.src_file AND h.src_line = i.src_line WHERE "
+                          DIFFERENT_VALUES, 1, &json, NULL, NULL);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        bool sent = res != NULL;
+        ok_result(wr->conn, res, PGRES_TUPLES_OK, f);
+        if (sent)
+            drain_results(wr->conn);
+        return false;
+    }
     for (int r = 0; r < PQntuples(res); r++) {
         unsigned long ord = strtoul(PQgetvalue(res, r, 0), NULL, 10);
         if (ord >= 1 && ord <= kept)
             report_collision(wr, b->rows[ord - 1], PQgetvalue(res, r, 1));
     }
     PQclear(res);
+    drain_results(wr->conn);
     return true;
 }
 
@@ -332,11 +380,9 @@ static bool insert_dead_letter(struct writer *wr, const char *source, const char
     hs_utf8_sanitize(text, n); /* the readable rendering; raw_bytes keeps the bytes */
     const char *params[5] = {source, reason, text, raw, sqlstate[0] ? sqlstate : NULL};
     const int lengths[5] = {0, 0, 0, (int)raw_len, 0}, formats[5] = {0, 0, 0, 1, 0};
-    PGresult *res = PQexecParams(wr->conn,
-        "INSERT INTO housing_dead_letter (source, reason, raw, raw_bytes, sqlstate) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", 5, NULL, params, lengths,
-        formats, 0);
-    return ok_result(wr->conn, res, PGRES_COMMAND_OK, f);
+    return run(wr, "INSERT INTO housing_dead_letter (source, reason, raw, raw_bytes, sqlstate) "
+               "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", 5, params, lengths,
+               formats, f);
 }
 
 static void source_of(const struct hs_item *it, char *out, size_t cap)
@@ -393,7 +439,8 @@ static bool insert_set_aside(struct writer *wr, struct failure *f)
 
 static void rollback(struct writer *wr)
 {
-    PQclear(PQexec(wr->conn, "ROLLBACK"));
+    struct failure ignored; /* a broken connection is found by the next attempt */
+    exec(wr, "ROLLBACK", &ignored);
 }
 
 static void prepare_batch(struct writer *wr, uint32_t n)
@@ -473,6 +520,25 @@ static void back_off(struct writer *wr)
         wr->backoff_ms = BACKOFF_MAX_MS;
 }
 
+/* libpq's "postgres: cannot connect to host=H port=P ...: connection to
+ * server at "H", port P failed: FATAL:  password authentication failed for
+ * user "U"" as "postgres H:P: password authentication failed for user "U"",
+ * short enough for status. */
+static const char *short_reason(const char *err)
+{
+    static char out[HS_WAIT_REASON_MAX];
+    char host[64] = "?", port[16] = "?";
+    const char *at = err, *next, *endpoint = strstr(err, "host=");
+    if (endpoint != NULL)
+        sscanf(endpoint, "host=%63s port=%15s", host, port);
+    while ((next = strstr(at, "failed: ")) != NULL)
+        at = next + strlen("failed: ");
+    if (strncmp(at, "FATAL:  ", 8) == 0)
+        at += 8;
+    snprintf(out, sizeof out, "postgres %s:%s: %s", host, port, at);
+    return out;
+}
+
 static bool connect_with_backoff(struct writer *wr)
 {
     if (wr->conn != NULL && PQstatus(wr->conn) == CONNECTION_OK)
@@ -484,16 +550,25 @@ static bool connect_with_backoff(struct writer *wr)
     char app[64], err[1024];
     snprintf(app, sizeof app, "housingsup-writer-%d", wr->number);
     wr->conn = hs_pg_connect(wr->w->cfg->pg_conninfo, wr->w->cfg->pg_sslmode, app, err, sizeof err);
-    if (wr->conn != NULL) {
+    struct failure f;
+    if (wr->conn != NULL && exec(wr, "SET lock_timeout = '" LOCK_TIMEOUT "'", &f)) {
         char where[512];
         hs_pg_describe(wr->conn, where, sizeof where);
         hs_info("connected to postgres at %s", where);
+        hs_worker_working();
         wr->backoff_ms = 0;
         return true;
     }
+    if (wr->conn != NULL) {
+        snprintf(err, sizeof err, "postgres: SET lock_timeout failed: %s", f.message);
+        PQfinish(wr->conn);
+        wr->conn = NULL;
+    }
     back_off(wr);
     hs_error("%s (retrying in %d ms)", err, wr->backoff_ms);
-    usleep((useconds_t)wr->backoff_ms * 1000);
+    hs_worker_waiting("postgres", "%s", short_reason(err));
+    hs_worker_error(HS_ERR_POSTGRES);
+    hs_worker_sleep_ms(wr->backoff_ms);
     return false;
 }
 
@@ -514,8 +589,10 @@ static bool write_batch(struct writer *wr, uint32_t n)
     prepare_batch(wr, n);
     if (write_fast(wr) == WROTE) {
         wr->backoff_ms = 0;
+        hs_worker_working();
         return true;
     }
+    hs_worker_error(HS_ERR_POSTGRES);
     if (PQstatus(wr->conn) != CONNECTION_OK) {
         hs_warn("postgres: connection lost (%s); %u records will be written again",
                 wr->failure.message, n);
@@ -523,10 +600,18 @@ static bool write_batch(struct writer *wr, uint32_t n)
     }
     /* Not the data's fault: nothing is set aside; wait for the cause to go. */
     back_off(wr);
-    hs_error("postgres: %s (SQLSTATE %s); %u records wait, retrying in %d ms",
-             wr->failure.message, wr->failure.sqlstate[0] ? wr->failure.sqlstate : "none", n,
-             wr->backoff_ms);
-    usleep((useconds_t)wr->backoff_ms * 1000);
+    if (strcmp(wr->failure.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0) {
+        hs_warn("postgres: waiting for a lock on housing; %u records wait, retrying in %d ms", n,
+                wr->backoff_ms);
+        hs_worker_waiting("lock", "waiting for a lock on housing");
+    } else {
+        hs_error("postgres: %s (SQLSTATE %s); %u records wait, retrying in %d ms",
+                 wr->failure.message, wr->failure.sqlstate[0] ? wr->failure.sqlstate : "none", n,
+                 wr->backoff_ms);
+        hs_worker_waiting("postgres", "postgres: %s (SQLSTATE %s)", wr->failure.message,
+                          wr->failure.sqlstate[0] ? wr->failure.sqlstate : "none");
+    }
+    hs_worker_sleep_ms(wr->backoff_ms);
     return false;
 }
 

@@ -68,6 +68,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
     }
     uint32_t pos = (uint32_t)(seq - p->next_seq);
     p->inflight[(p->first + pos) % p->inflight_cap].delivered = true;
+    hs_worker_working(); /* the broker answers: whatever was in the way is gone */
 }
 
 static int create_producer(struct publisher *p)
