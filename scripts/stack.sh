@@ -156,6 +156,12 @@ restart-pg)
     pg_stop
     pg_start
     ;;
+stop-kafka)
+    kafka_stop
+    ;;
+start-kafka)
+    kafka_start
+    ;;
 psql)
     shift
     write_env
@@ -164,7 +170,7 @@ psql)
     exec psql -X "$@"
     ;;
 *)
-    echo "usage: scripts/stack.sh start|stop|status|wipe|restart-kafka|restart-pg|psql [ARGS]" >&2
+    echo "usage: scripts/stack.sh start|stop|status|wipe|restart-kafka|restart-pg|stop-kafka|start-kafka|psql [ARGS]" >&2
     exit 64
     ;;
 esac

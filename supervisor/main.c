@@ -5,6 +5,7 @@
  *   housingsup status [-c FILE] [--json | --watch]
  *   housingsup stop   [-c FILE]
  *   housingsup config [-c FILE]
+ *   housingsup check  [-c FILE]
  *
  * status and stop find the running supervisor through the pid file in the
  * configured state_dir; they never talk to it except by signal. status only
@@ -14,11 +15,13 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../config/config.h"
+#include "check.h"
 #include "exitcodes.h"
 #include "pidfile.h"
 #include "status.h"
@@ -30,6 +33,7 @@ static int usage(void)
                     "       housingsup status [-c FILE] [--json | --watch]\n"
                     "       housingsup stop   [-c FILE]\n"
                     "       housingsup config [-c FILE]\n"
+                    "       housingsup check  [-c FILE]\n"
                     "FILE defaults to %s\n", HS_DEFAULT_CONFIG);
     return HS_EXIT_USAGE;
 }
@@ -121,6 +125,41 @@ static int cmd_config(const char *config_path)
     return HS_EXIT_OK;
 }
 
+/* Exits 0 when every check passes, 1 when one fails, 2 for a bad configuration. */
+static int cmd_check(const char *config_path)
+{
+    struct hs_config cfg;
+    char err[1024];
+    if (hs_config_load(config_path, &cfg, err, sizeof err) != 0) {
+        printf("FAIL config: %s\n", err);
+        return HS_EXIT_FATAL;
+    }
+    printf("ok   config: %s\n", cfg.path);
+    return hs_check_all(&cfg, 5000, stdout) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
+}
+
+/* Before `start`: each failed check as a warning; it starts anyway, since
+ * its children wait for a server that is down. */
+static void warn_before_start(const char *config_path)
+{
+    struct hs_config cfg;
+    char err[1024], *text = NULL, *line, *save = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (out == NULL || hs_config_load(config_path, &cfg, err, sizeof err) != 0) {
+        if (out != NULL)
+            fclose(out);
+        free(text);
+        return; /* start reports a bad configuration itself */
+    }
+    hs_check_all(&cfg, 2000, out);
+    fclose(out);
+    for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+        if (strncmp(line, "FAIL ", 5) == 0)
+            fprintf(stderr, "housingsup: warning: %s (starting anyway)\n", line + 5);
+    free(text);
+}
+
 static int cmd_stop(const struct hs_config *cfg)
 {
     char status_path[PATH_MAX + 16], pid_path[PATH_MAX + 32];
@@ -175,8 +214,12 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (is_start)
+    if (is_start) {
+        warn_before_start(config_path);
         return hs_supervisor_start(config_path, foreground);
+    }
+    if (strcmp(command, "check") == 0)
+        return cmd_check(config_path);
     if (strcmp(command, "config") == 0)
         return cmd_config(config_path);
     if (!is_status && strcmp(command, "stop") != 0)

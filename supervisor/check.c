@@ -1,0 +1,216 @@
+/*
+ * check.c - `housingsup check`, like `nginx -t`: asks each thing housingsup
+ * depends on whether it is ready, one line each, without starting anything.
+ *
+ *   ok   csv: F: a header naming the 14 columns
+ *   FAIL kafka: brokers 127.0.0.1:1 unreachable: Local: Broker transport failure
+ *
+ * `start` runs the same checks and warns about each failure, then starts
+ * anyway: a server that is down now may be up in a minute, and the children
+ * wait for it. No line ever holds a password (hs_pg_connect never puts one
+ * in its reason; librdkafka's logging is turned off here).
+ */
+#include "check.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../workers/csv_source.h"
+#include "../workers/kafka_conf.h"
+#include "../workers/pg_conn.h"
+#include "../workers/pg_error.h"
+
+static void report(FILE *out, bool ok, const char *what, const char *detail)
+{
+    fprintf(out, "%s %s: %s\n", ok ? "ok  " : "FAIL", what, detail);
+}
+
+/* ---- the CSV input ---- */
+
+static int count_csv_files(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        n += len > 4 && strcmp(e->d_name + len - 4, ".csv") == 0 && e->d_name[0] != '.';
+    }
+    closedir(d);
+    return n;
+}
+
+static bool check_csv_file(const struct hs_config *cfg, char *detail, size_t cap)
+{
+    struct hs_csv_source src;
+    char why[256], copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", cfg->csv_path);
+    int rc = hs_csv_source_open(&src, cfg->csv_path, basename(copy), 0, false, why, sizeof why);
+    int saved = errno;
+    hs_csv_source_close(&src);
+    if (rc == HS_CSV_OPENED)
+        snprintf(detail, cap, "%s: a header naming the 14 columns", cfg->csv_path);
+    else if (rc == HS_CSV_BAD_HEADER)
+        snprintf(detail, cap, "%s:1: %s", cfg->csv_path, why);
+    else if (rc == HS_CSV_EMPTY)
+        snprintf(detail, cap, "%s: the file is empty%s", cfg->csv_path,
+                 cfg->follow ? " (follow waits for its header)" : "");
+    else
+        snprintf(detail, cap, "%s: %s", cfg->csv_path, strerror(saved));
+    return rc == HS_CSV_OPENED || (rc == HS_CSV_EMPTY && cfg->follow);
+}
+
+static bool check_csv(const struct hs_config *cfg, FILE *out)
+{
+    char detail[PATH_MAX + 300];
+    struct stat st;
+    bool ok;
+    if (stat(cfg->csv_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        int n = count_csv_files(cfg->csv_path);
+        ok = n >= 0;
+        snprintf(detail, sizeof detail, "%s: %s%d *.csv file(s)", cfg->csv_path,
+                 ok ? "a directory with " : "cannot list it: ", ok ? n : 0);
+    } else {
+        ok = check_csv_file(cfg, detail, sizeof detail);
+    }
+    report(out, ok, "csv", detail);
+    return ok;
+}
+
+/* ---- Kafka ---- */
+
+static int topic_partitions(const struct rd_kafka_metadata *md, const char *topic)
+{
+    for (int i = 0; i < md->topic_cnt; i++)
+        if (strcmp(md->topics[i].topic, topic) == 0 && md->topics[i].err == 0)
+            return md->topics[i].partition_cnt;
+    return 0;
+}
+
+static bool check_kafka(const struct hs_config *cfg, int timeout_ms, FILE *out)
+{
+    char detail[1600], why[512];
+    const struct rd_kafka_metadata *md = NULL;
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-check");
+    if (conf == NULL || rd_kafka_conf_set(conf, "log_level", "0", why, sizeof why) != 0) {
+        report(out, false, "kafka", "invalid settings (see the line above)");
+        return false;
+    }
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
+    rd_kafka_resp_err_t err = rk ? rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms)
+                                 : RD_KAFKA_RESP_ERR__INVALID_ARG;
+    bool ok = err == RD_KAFKA_RESP_ERR_NO_ERROR;
+    if (!ok) {
+        snprintf(detail, sizeof detail, "brokers %s unreachable: %s", cfg->bootstrap_servers,
+                 rk ? rd_kafka_err2str(err) : why);
+        report(out, false, "kafka", detail);
+    } else {
+        int partitions = topic_partitions(md, cfg->topic);
+        snprintf(detail, sizeof detail, "%s reachable (%d broker(s)); topic %s %s %d partition(s)",
+                 cfg->bootstrap_servers, md->broker_cnt, cfg->topic,
+                 partitions ? "exists with" : "is absent: start creates it with",
+                 partitions ? partitions : cfg->partitions);
+        report(out, true, "kafka", detail);
+        rd_kafka_metadata_destroy(md);
+    }
+    if (rk != NULL)
+        rd_kafka_destroy(rk);
+    else
+        rd_kafka_conf_destroy(conf);
+    return ok;
+}
+
+/* ---- PostgreSQL ---- */
+
+/* Runs a query that must succeed; on failure reports `fix` after the reason. */
+static bool probe(PGconn *conn, const char *sql, const char *what, const char *fix, FILE *out)
+{
+    PGresult *res = PQexec(conn, sql);
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    char detail[1024];
+    if (!ok) {
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        snprintf(detail, sizeof detail, "%s: %s; %s", what, msg ? msg : "failed", fix);
+        report(out, false, "postgres", detail);
+    }
+    PQclear(res);
+    return ok;
+}
+
+/* Each privilege a writer needs, as one query returning the missing ones. */
+#define MISSING_PRIVILEGES \
+    "SELECT string_agg(p, ', ') FROM (VALUES ('INSERT on housing', 'housing', 'INSERT'), " \
+    "('SELECT on housing', 'housing', 'SELECT'), ('INSERT on housing_dead_letter', " \
+    "'housing_dead_letter', 'INSERT')) v(p, t, k) WHERE NOT has_table_privilege(t, k)"
+
+static bool check_privileges(PGconn *conn, FILE *out)
+{
+    PGresult *res = PQexec(conn, MISSING_PRIVILEGES);
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetisnull(res, 0, 0);
+    char detail[1024];
+    if (!ok) {
+        snprintf(detail, sizeof detail, "user %s lacks %s; GRANT it", PQuser(conn),
+                 PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 0) : "privileges");
+        report(out, false, "postgres", detail);
+    }
+    PQclear(res);
+    return ok;
+}
+
+/* Without it a replay would double rows: nothing else may stand in for it. */
+static bool check_identity_index(PGconn *conn, FILE *out)
+{
+    PGresult *res = PQexec(conn, "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'housing' "
+                                 "AND indexname = '" HS_IDENTITY_INDEX "'");
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+    PQclear(res);
+    if (!ok)
+        report(out, false, "postgres", "the unique index " HS_IDENTITY_INDEX " on housing "
+               "(src_file, src_line), the record identity, is missing; apply init.sql");
+    return ok;
+}
+
+static bool check_schema(PGconn *conn, FILE *out)
+{
+    const char *fix = "apply init.sql";
+    return probe(conn, "SELECT crim, zn, indus, chas, nox, rm, age, dis, rad, tax, ptratio, b, "
+                       "lstat, medv, src_file, src_line, read_us FROM housing LIMIT 0",
+                 "table housing", fix, out) &&
+           probe(conn, "SELECT source, reason, raw, raw_bytes, sqlstate FROM housing_dead_letter "
+                       "LIMIT 0", "table housing_dead_letter", fix, out) &&
+           check_identity_index(conn, out) && check_privileges(conn, out);
+}
+
+static bool check_postgres(const struct hs_config *cfg, FILE *out)
+{
+    char err[1024], where[512], detail[700];
+    PGconn *conn = hs_pg_connect(cfg->pg_conninfo, cfg->pg_sslmode, "housingsup-check", err,
+                                 sizeof err);
+    if (conn == NULL) {
+        report(out, false, "postgres", err);
+        return false;
+    }
+    hs_pg_describe(conn, where, sizeof where);
+    bool ok = check_schema(conn, out);
+    if (ok) {
+        snprintf(detail, sizeof detail, "%s: tables, columns, identity index and privileges "
+                 "in place", where);
+        report(out, true, "postgres", detail);
+    }
+    PQfinish(conn);
+    return ok;
+}
+
+int hs_check_all(const struct hs_config *cfg, int kafka_timeout_ms, FILE *out)
+{
+    int failed = 0;
+    failed += !check_csv(cfg, out);
+    failed += !check_kafka(cfg, kafka_timeout_ms, out);
+    failed += !check_postgres(cfg, out);
+    return failed;
+}

@@ -1,0 +1,255 @@
+/*
+ * test_watchdog.c - hung or unreachable, on the real broker and database:
+ * a stopped child is found by the watchdog and replaced, a writer waiting
+ * for a lock is shown waiting (not killed), a broker down at the start and a
+ * wrong password are named in status, which exits 1 until they are fixed,
+ * and a reload during a stop is ignored.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "harness.h"
+
+#define OUT 16384
+#define HOUSING_ROWS 506
+
+static long wait_rows(const struct run *r, long expect, int timeout_s)
+{
+    char q[512];
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file LIKE '%s#%%'", r->src);
+    return sql_wait_for(q, expect, timeout_s);
+}
+
+static void start(const struct run *r)
+{
+    char out[OUT];
+    int rc = run_housingsup(r, "start", out, sizeof out);
+    if (rc != 0)
+        fail_msg("start exited %d:\n%s", rc, out);
+}
+
+static void stop_cleanly(const struct run *r)
+{
+    char out[OUT];
+    int rc = run_housingsup(r, "stop", out, sizeof out);
+    if (rc != 0 || strstr(out, "stopped cleanly, rings empty") == NULL)
+        fail_msg("stop exited %d:\n%s", rc, out);
+}
+
+/* Polls status.json until the Python expression over `d` is true (1). */
+static int wait_json(const struct run *r, const char *expr, int timeout_s)
+{
+    for (int i = 0; i < timeout_s * 5; i++) {
+        if (run_status_json(r, expr) == 1)
+            return 1;
+        usleep(200000);
+    }
+    return 0;
+}
+
+/* Polls `housingsup status` until it exits with `rc`. */
+static int wait_status_rc(const struct run *r, int rc, int timeout_s)
+{
+    char out[OUT];
+    for (int i = 0; i < timeout_s * 5; i++) {
+        if (run_housingsup(r, "status", out, sizeof out) == rc)
+            return 1;
+        usleep(200000);
+    }
+    return 0;
+}
+
+#define CHILD(role, expr) "[c for c in d[\"children\"] if c[\"role\"] == \"" role "\"][0]" expr
+
+static void stop_child(const struct run *r, const char *role)
+{
+    int pid = run_child_pid(r, role);
+    assert_true(pid > 0 && is_child_of(pid, run_supervisor_pid(r)));
+    assert_int_equal(kill(pid, SIGSTOP), 0);
+}
+
+/* SIGSTOP of a writer, then of the Kafka reader, mid-run: each is killed
+ * and replaced, the log says why, and every row lands once. */
+static void stopped_children_are_replaced(void **state)
+{
+    (void)state;
+    struct run r;
+    char path[600], log_line[128];
+    const long rows = 40000;
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    generate_csv(path, sizeof path, "watchdog", rows, 0);
+    run_init(&r, "watchdog", path, "watchdog_timeout = 3\nrate_limit = 5000");
+    start(&r);
+    assert_true(wait_rows(&r, 2000, 30) >= 2000);
+    stop_child(&r, "writer-0");
+    assert_true(run_log_wait_for(&r, "writer-0: no heartbeat for", 20));
+    assert_true(wait_json(&r, CHILD("writer-0", "[\"watchdog_kills\"] == 1"), 10));
+    stop_child(&r, "kafka-reader");
+    assert_true(run_log_wait_for(&r, "kafka-reader: no heartbeat for", 20));
+    snprintf(log_line, sizeof log_line, "s: killed (watchdog_timeout = 3 s)");
+    assert_true(run_log_contains(&r, log_line));
+    assert_int_equal(wait_rows(&r, rows, 120), rows);
+    stop_cleanly(&r);
+    char q[512];
+    snprintf(q, sizeof q, "SELECT COUNT(DISTINCT src_line) FROM housing WHERE src_file LIKE '%s#%%'", r.src);
+    assert_int_equal(sql_long(q), rows);
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
+}
+
+static PGconn *lock_housing(void)
+{
+    PGconn *c = PQconnectdb("");
+    assert_int_equal(PQstatus(c), CONNECTION_OK);
+    PQclear(PQexec(c, "BEGIN"));
+    PGresult *res = PQexec(c, "LOCK TABLE housing IN ACCESS EXCLUSIVE MODE");
+    assert_int_equal(PQresultStatus(res), PGRES_COMMAND_OK);
+    PQclear(res);
+    return c;
+}
+
+static void unlock_housing(PGconn *c)
+{
+    PQclear(PQexec(c, "COMMIT"));
+    PQfinish(c);
+}
+
+/* A lock held for 15 s by another session: the writers wait (status says
+ * so, for how long), the watchdog leaves them alone, then every row lands. */
+static void a_lock_is_waited_for(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    run_init(&r, "lock", "data/housing.csv", "watchdog_timeout = 3\nwriters = 1");
+    PGconn *holder = lock_housing();
+    time_t locked = time(NULL);
+    start(&r);
+    int waiting = wait_json(&r, CHILD("writer-0", "[\"reason\"].startswith(\"waiting for a lock "
+                                                   "on housing (for \")"), 20);
+    int degraded = wait_json(&r, "d[\"health\"] in (\"degraded\", \"stalled\") and "
+                                 "\"waiting for a lock on housing\" in d[\"health_reason\"]", 10);
+    int rc = run_housingsup(&r, "status", out, sizeof out);
+    while (time(NULL) - locked < 15)
+        sleep(1);
+    int kills = (int)run_status_json(&r, CHILD("writer-0", "[\"watchdog_kills\"]"));
+    unlock_housing(holder);
+    assert_true(waiting);
+    assert_true(degraded);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "writer-0 waiting: waiting for a lock on housing (for "));
+    assert_int_equal(kills, 0);
+    assert_int_equal(wait_rows(&r, HOUSING_ROWS, 60), HOUSING_ROWS);
+    assert_true(wait_status_rc(&r, 0, 20));
+    assert_int_equal(run_status_json(&r, "d[\"health\"] == \"healthy\""), 1);
+    assert_true(run_log_contains(&r, "postgres: waiting for a lock on housing"));
+    stop_cleanly(&r);
+}
+
+static void stack(const char *what)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "scripts/stack.sh %s >/dev/null", what);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* The broker down at the start: status names it and exits 1; once it is up,
+ * everything lands and status is healthy again. */
+static void broker_down_at_start(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT], want[300];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    run_init(&r, "nobroker", "data/housing.csv", NULL);
+    stack("stop-kafka");
+    start(&r);
+    snprintf(want, sizeof want, CHILD("publisher", "[\"reason\"].startswith(\"broker %s "
+             "unreachable: \")"), getenv("HS_KAFKA_BOOTSTRAP"));
+    int named = wait_json(&r, want, 30);
+    int rc = run_housingsup(&r, "status", out, sizeof out);
+    stack("start-kafka");
+    assert_true(named);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "health: "));
+    assert_null(strstr(out, "health: healthy"));
+    assert_int_equal(wait_rows(&r, HOUSING_ROWS, 120), HOUSING_ROWS);
+    assert_true(wait_status_rc(&r, 0, 60));
+    stop_cleanly(&r);
+}
+
+/* A wrong password: status names PostgreSQL's reason; a reload with the
+ * right one restarts the writers and everything lands. */
+static void wrong_password_then_reload(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    run_init(&r, "password", "data/housing.csv", "postgres { conninfo = \"password=not-it\" }");
+    start(&r);
+    assert_true(wait_json(&r, "all(\"password authentication failed for user\" in c[\"reason\"] "
+                              "for c in d[\"children\"] if c[\"role\"].startswith(\"writer-\"))", 30));
+    assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 1);
+    assert_non_null(strstr(out, "writer-0 waiting: postgres 127.0.0.1:"));
+    assert_null(strstr(out, "not-it"));
+    assert_int_equal(run_status_json(&r, "d[\"health\"] != \"healthy\""), 1);
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing"), 0);
+    run_rewrite_config(&r, "postgres { conninfo = \"password=kafka_pass\" }");
+    assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
+    assert_int_equal(wait_rows(&r, HOUSING_ROWS, 60), HOUSING_ROWS);
+    assert_true(run_log_contains(&r, "the postgres settings changed; restarting the writers"));
+    assert_true(wait_status_rc(&r, 0, 20));
+    stop_cleanly(&r);
+}
+
+/* A reload that raises writers while a stop drains is ignored: the stop
+ * ends as soon as the drain can, not at stop_timeout. */
+static void reload_during_stop_is_ignored(void **state)
+{
+    (void)state;
+    struct run r;
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    run_init(&r, "hupstop", "data/housing.csv", "writers = 1\nstop_timeout = 60");
+    PGconn *holder = lock_housing(); /* the drain cannot finish while it holds the table */
+    start(&r);
+    assert_true(run_log_wait_for(&r, "publishing to topic", 30));
+    int supervisor = run_supervisor_pid(&r);
+    assert_int_equal(kill(supervisor, SIGTERM), 0);
+    int draining = run_log_wait_for(&r, "stopping: draining the pipeline", 10);
+    run_rewrite_config(&r, "writers = 4\nstop_timeout = 60");
+    kill(supervisor, SIGHUP);
+    int ignored = run_log_wait_for(&r, "reload ignored: a stop is under way", 10);
+    unlock_housing(holder);
+    assert_true(draining);
+    assert_true(ignored);
+    time_t unlocked = time(NULL);
+    while (kill(supervisor, 0) == 0 && time(NULL) - unlocked < 30)
+        usleep(100000);
+    assert_true(kill(supervisor, 0) != 0);
+    assert_true(time(NULL) - unlocked < 20);
+    assert_false(run_log_contains(&r, "writer-3: idle -> running"));
+    assert_int_equal(wait_rows(&r, HOUSING_ROWS, 10), HOUSING_ROWS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(stopped_children_are_replaced),
+        cmocka_unit_test(a_lock_is_waited_for),
+        cmocka_unit_test(broker_down_at_start),
+        cmocka_unit_test(wrong_password_then_reload),
+        cmocka_unit_test(reload_during_stop_is_ignored),
+    };
+    return cmocka_run_group_tests_name("watchdog", tests, NULL, NULL);
+}
