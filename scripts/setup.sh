@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 STACK_DIR=${HS_STACK_DIR:-$PWD/.stack}
 PACKAGES="build-essential pkg-config librdkafka-dev libjsmn-dev libconfuse-dev libpq-dev
-          libcmocka-dev postgresql-15 postgresql-client-15 clang libclang-rt-14-dev kafkacat
+          libcmocka-dev libmicrohttpd-dev postgresql-15 postgresql-client-15 clang libclang-rt-14-dev kafkacat
           spin jq curl prometheus groff-base man-db python3-yaml systemd"
 
 missing=""

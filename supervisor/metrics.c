@@ -1,23 +1,44 @@
 /*
- * metrics.c - see metrics.h.
+ * metrics.c - see metrics.h. The listening socket is ours (bound here, so a
+ * busy port is reported with the system's reason, and only to the configured
+ * address); libmicrohttpd is handed it and does the HTTP, in epoll mode.
  */
 #include "metrics.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
+#include <microhttpd.h>
+
+#include "../workers/worker.h"
 #include "log.h"
 
-#define CLIENT_TIMEOUT_MS 250
+#define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
-int hs_metrics_listen(const char *address, int port, char *err, size_t errlen)
+/* A connection libmicrohttpd has open: its socket, and when it came. */
+struct conn {
+    int fd; /* -1: a free entry */
+    int64_t opened_ms;
+    bool overdue; /* shut down already; libmicrohttpd closes it next */
+};
+
+struct hs_metrics {
+    struct MHD_Daemon *daemon;
+    int listen_fd, epoll_fd;
+    const struct hs_status *snapshot;
+    struct conn conns[HS_METRICS_MAX_CONNECTIONS];
+    char said[200]; /* libmicrohttpd's last message: why a start failed */
+};
+
+static int listen_socket(const char *address, int port, char *err, size_t errlen)
 {
     char service[16];
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
@@ -30,7 +51,8 @@ int hs_metrics_listen(const char *address, int port, char *err, size_t errlen)
     }
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 16) != 0) {
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+        listen(fd, HS_METRICS_MAX_CONNECTIONS) != 0) {
         snprintf(err, errlen, "cannot listen for metrics on %s:%d: %s", address, port,
                  strerror(errno));
         if (fd >= 0)
@@ -96,39 +118,179 @@ void hs_metrics_render(const struct hs_status *st, struct hs_buf *b)
 
 /* ---- serving ---- */
 
-static void answer(int fd, const struct hs_status *st)
+static struct MHD_Response *reply(const struct hs_metrics *m, const char *url, const char *method,
+                                  unsigned *code)
 {
-    struct timeval tv = {.tv_usec = CLIENT_TIMEOUT_MS * 1000};
-    char request[2048];
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) != 0)
-        return;
-    ssize_t n = recv(fd, request, sizeof request - 1, 0);
-    if (n <= 0)
-        return;
-    request[n] = '\0';
-    struct hs_buf body = {0}, reply = {0};
-    const char *status = "200 OK";
-    if (strncmp(request, "GET /metrics ", 13) == 0 || strncmp(request, "GET /metrics?", 13) == 0) {
-        hs_metrics_render(st, &body);
+    struct hs_buf body = {0};
+    *code = MHD_HTTP_OK;
+    if (strcmp(url, "/metrics") == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
+        hs_metrics_render(m->snapshot, &body);
     } else {
-        status = "404 Not Found";
-        hs_buf_puts(&body, "housingsup serves /metrics only\n");
+        *code = MHD_HTTP_NOT_FOUND;
+        hs_buf_puts(&body, "housingsup serves GET /metrics only\n");
     }
-    hs_buf_printf(&reply, "HTTP/1.1 %s\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                  "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, body.len);
-    hs_buf_append(&reply, body.data, body.len);
-    if (!hs_buf_failed(&reply) && send(fd, reply.data, reply.len, MSG_NOSIGNAL) < 0)
-        hs_debug("metrics: sending the reply failed: %s", strerror(errno));
-    hs_buf_free(&body);
-    hs_buf_free(&reply);
+    struct MHD_Response *r = NULL;
+    if (!hs_buf_failed(&body))
+        r = MHD_create_response_from_buffer_with_free_callback(body.len, body.data, free);
+    if (r == NULL) {
+        hs_buf_free(&body);
+        return NULL;
+    }
+    /* Connection: close, as before: a scraper's idle keep-alive would hold a slot. */
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE) != MHD_YES ||
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES) {
+        MHD_destroy_response(r);
+        return NULL;
+    }
+    return r;
 }
 
-void hs_metrics_serve(int listen_fd, const struct hs_status *st)
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
-    int fd;
-    while ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-        answer(fd, st);
-        close(fd);
+    (void)version, (void)upload_data, (void)upload_data_size, (void)req_cls;
+    unsigned code;
+    struct MHD_Response *r = reply(cls, url, method, &code);
+    if (r == NULL)
+        return MHD_NO; /* out of memory: libmicrohttpd drops the connection */
+    enum MHD_Result queued = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return queued;
+}
+
+static void track(struct hs_metrics *m, int fd, bool open)
+{
+    for (int i = 0; i < HS_METRICS_MAX_CONNECTIONS; i++) {
+        struct conn *k = &m->conns[i];
+        if (open && k->fd < 0) {
+            *k = (struct conn){.fd = fd, .opened_ms = hs_monotonic_ms()};
+            return;
+        }
+        if (!open && k->fd == fd) {
+            k->fd = -1;
+            return;
+        }
     }
+    if (open) /* cannot happen: libmicrohttpd keeps to the same limit */
+        hs_debug("metrics: connection on fd %d not tracked", fd);
+}
+
+/* libmicrohttpd's word on every connection opened or closed. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)socket_context;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (info != NULL)
+        track(cls, info->connect_fd, toe == MHD_CONNECTION_NOTIFY_STARTED);
+}
+
+static void on_log(void *cls, const char *fmt, va_list ap)
+{
+    struct hs_metrics *m = cls;
+    vsnprintf(m->said, sizeof m->said, fmt, ap);
+    m->said[strcspn(m->said, "\n")] = '\0';
+    hs_debug("metrics: %s", m->said);
+}
+
+static struct MHD_Daemon *start_daemon(struct hs_metrics *m, int port)
+{
+    return MHD_start_daemon(
+        MHD_USE_EPOLL | MHD_USE_ERROR_LOG, (uint16_t)port, NULL, NULL, on_request, m,
+        MHD_OPTION_LISTEN_SOCKET, m->listen_fd,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HS_METRICS_IDLE_S,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)HS_METRICS_MAX_CONNECTIONS,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+        MHD_OPTION_EXTERNAL_LOGGER, on_log, m,
+        MHD_OPTION_END);
+}
+
+struct hs_metrics *hs_metrics_start(const char *address, int port, const struct hs_status *snapshot,
+                                    char *err, size_t errlen)
+{
+    struct hs_metrics *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        snprintf(err, errlen, "out of memory for the metrics endpoint");
+        return NULL;
+    }
+    for (int i = 0; i < HS_METRICS_MAX_CONNECTIONS; i++)
+        m->conns[i].fd = -1;
+    m->snapshot = snapshot;
+    if ((m->listen_fd = listen_socket(address, port, err, errlen)) < 0) {
+        free(m);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info = NULL;
+    if ((m->daemon = start_daemon(m, port)) == NULL ||
+        (info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_EPOLL_FD)) == NULL) {
+        /* The listening socket is left open: a failed start may have closed it already. */
+        snprintf(err, errlen, "cannot serve metrics on %s:%d: %s", address, port,
+                 m->said[0] != '\0' ? m->said : "libmicrohttpd did not start");
+        if (m->daemon != NULL)
+            MHD_stop_daemon(m->daemon);
+        free(m);
+        return NULL;
+    }
+    m->epoll_fd = info->epoll_fd;
+    return m;
+}
+
+int hs_metrics_poll_fd(const struct hs_metrics *m)
+{
+    return m != NULL ? m->epoll_fd : -1;
+}
+
+int hs_metrics_timeout(const struct hs_metrics *m, int max_ms)
+{
+    MHD_UNSIGNED_LONG_LONG ms;
+    if (m != NULL && MHD_get_timeout(m->daemon, &ms) == MHD_YES && ms < (MHD_UNSIGNED_LONG_LONG)max_ms)
+        return (int)ms;
+    return max_ms;
+}
+
+/* libmicrohttpd's timeout counts from the last byte; this one from the
+ * accept. Shutting the socket down makes it readable (EOF), and
+ * libmicrohttpd closes it when it reads. */
+static void close_overdue(struct hs_metrics *m)
+{
+    int64_t now = hs_monotonic_ms();
+    for (int i = 0; i < HS_METRICS_MAX_CONNECTIONS; i++) {
+        struct conn *k = &m->conns[i];
+        if (k->fd >= 0 && !k->overdue && now - k->opened_ms >= HS_METRICS_DEADLINE_MS) {
+            hs_debug("metrics: closing a connection open for %lld ms", (long long)(now - k->opened_ms));
+            shutdown(k->fd, SHUT_RDWR);
+            k->overdue = true;
+        }
+    }
+}
+
+void hs_metrics_run(struct hs_metrics *m)
+{
+    if (m == NULL)
+        return;
+    close_overdue(m);
+    if (MHD_run(m->daemon) != MHD_YES)
+        hs_debug("metrics: MHD_run failed");
+}
+
+/* Not MHD_stop_daemon: it shuts the sockets down, and the supervisor still
+ * serves on them. */
+void hs_metrics_close_in_child(struct hs_metrics *m)
+{
+    if (m == NULL)
+        return;
+    close(m->listen_fd);
+    close(m->epoll_fd);
+    for (int i = 0; i < HS_METRICS_MAX_CONNECTIONS; i++)
+        if (m->conns[i].fd >= 0)
+            close(m->conns[i].fd);
+}
+
+void hs_metrics_stop(struct hs_metrics *m)
+{
+    if (m == NULL)
+        return;
+    MHD_stop_daemon(m->daemon); /* closes the listening socket too */
+    free(m);
 }

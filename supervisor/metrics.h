@@ -2,11 +2,21 @@
  * metrics.h - the Prometheus endpoint: the supervisor's latest status
  * snapshot in the text exposition format (version 0.0.4), over plain HTTP.
  *
- * It is served from the supervisor's own loop: the listening socket is
- * non-blocking and polled with the self-pipe, each request is answered from
- * the snapshot in memory (never from shared memory), and a client gets at
- * most a fraction of a second to send its request, so a stuck scraper
- * cannot stall supervision.
+ * HTTP is libmicrohttpd's, without a thread of its own: the supervisor polls
+ * hs_metrics_poll_fd() beside its self-pipe, with a timeout no longer than
+ * hs_metrics_timeout(), and calls hs_metrics_run() after every wake-up, which
+ * does only what needs no waiting (every socket is non-blocking). Each
+ * request is answered from the snapshot in memory, never from shared memory.
+ * A connection is closed after its answer, after HS_METRICS_IDLE_S seconds
+ * without a byte, and HS_METRICS_DEADLINE_MS after it was accepted however
+ * busy it is (a request dripped a byte at a time); at most
+ * HS_METRICS_MAX_CONNECTIONS are open, further ones wait in the backlog. So
+ * an idle, slow or stuck client costs a slot, never the supervisor's time.
+ *
+ * Children are forked without exec, so they inherit every socket; a child
+ * calls hs_metrics_close_in_child() first, so that it neither holds the
+ * listening port after the supervisor is gone nor keeps a client's
+ * connection open.
  */
 #ifndef HS_METRICS_H
 #define HS_METRICS_H
@@ -16,11 +26,27 @@
 #include "../workers/buf.h"
 #include "status.h"
 
-/* Listens on address:port. Returns the socket, or -1 with a reason in err. */
-int hs_metrics_listen(const char *address, int port, char *err, size_t errlen);
+#define HS_METRICS_IDLE_S          2
+#define HS_METRICS_DEADLINE_MS     5000
+#define HS_METRICS_MAX_CONNECTIONS 64
+
+struct hs_metrics;
+
+/* Listens on address:port and serves `snapshot` (read at every request).
+ * Returns the endpoint, or NULL with a reason in err. */
+struct hs_metrics *hs_metrics_start(const char *address, int port, const struct hs_status *snapshot,
+                                    char *err, size_t errlen);
+/* The descriptor to poll for POLLIN; -1 for NULL. */
+int hs_metrics_poll_fd(const struct hs_metrics *m);
+/* The longest the caller may sleep before hs_metrics_run: max_ms or less. */
+int hs_metrics_timeout(const struct hs_metrics *m, int max_ms);
+/* Accepts, reads, answers and closes what is ready or overdue; never blocks. */
+void hs_metrics_run(struct hs_metrics *m);
+/* In a forked child: closes the inherited descriptors and nothing else. */
+void hs_metrics_close_in_child(struct hs_metrics *m);
+/* Closes every connection and the listening socket. NULL is fine. */
+void hs_metrics_stop(struct hs_metrics *m);
 /* Renders a snapshot as Prometheus text into b (appending). */
 void hs_metrics_render(const struct hs_status *st, struct hs_buf *b);
-/* Answers every connection waiting on the listening socket. */
-void hs_metrics_serve(int listen_fd, const struct hs_status *st);
 
 #endif

@@ -81,7 +81,7 @@ struct supervisor {
     struct child children[HS_MAX_CHILDREN];
     int death_pipe[2]; /* children hold the read end; EOF there = we are gone */
     int pid_fd;
-    int metrics_fd;            /* -1 when metrics_port = 0 */
+    struct hs_metrics *metrics; /* NULL when metrics_port = 0 */
     struct hs_status snapshot; /* the latest status, also served as /metrics */
     int64_t started_ms, stop_deadline_ms, status_written_ms;
     bool stopping, writer_rings_closed;
@@ -143,8 +143,7 @@ static int run_child(struct supervisor *s, int slot)
     close(self_pipe[1]);
     close(s->death_pipe[1]);
     close(s->pid_fd);
-    if (s->metrics_fd >= 0)
-        close(s->metrics_fd);
+    hs_metrics_close_in_child(s->metrics);
     signal(SIGTERM, SIG_DFL);
     signal(SIGCHLD, SIG_DFL);
     signal(SIGHUP, SIG_IGN); /* reloads are the supervisor's business */
@@ -608,9 +607,10 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
     hs_pidfile_path(cfg->state_dir, pid_path, sizeof pid_path);
     if ((s->pid_fd = hs_pidfile_acquire(pid_path, err, errlen)) < 0)
         return -1;
-    s->metrics_fd = -1;
+    s->metrics = NULL;
     if (cfg->metrics_port > 0 &&
-        (s->metrics_fd = hs_metrics_listen(cfg->metrics_address, cfg->metrics_port, err, errlen)) < 0)
+        (s->metrics = hs_metrics_start(cfg->metrics_address, cfg->metrics_port, &s->snapshot, err,
+                                       errlen)) == NULL)
         return -1;
     return 0;
 }
@@ -692,13 +692,16 @@ static void report_ready(int ready_fd, const char *msg)
 
 /* ---- the loop ---- */
 
-/* Sleeps until a signal, a metrics scrape or 100 ms; answers scrapes. */
+/* Sleeps until a signal, metrics traffic or 100 ms (less when a metrics
+ * connection times out sooner), then lets the endpoint do what needs no
+ * waiting: it runs after every wake-up, since its timeouts fire without
+ * traffic. poll() skips the -1 of a disabled endpoint. */
 static void wait_for_events(struct supervisor *s)
 {
     struct pollfd pfd[2] = {{.fd = self_pipe[0], .events = POLLIN},
-                            {.fd = s->metrics_fd, .events = POLLIN}};
-    if (poll(pfd, s->metrics_fd >= 0 ? 2 : 1, 100) > 0 && (pfd[1].revents & POLLIN))
-        hs_metrics_serve(s->metrics_fd, &s->snapshot);
+                            {.fd = hs_metrics_poll_fd(s->metrics), .events = POLLIN}};
+    poll(pfd, 2, hs_metrics_timeout(s->metrics, 100));
+    hs_metrics_run(s->metrics);
     char drain[64];
     while (read(self_pipe[0], drain, sizeof drain) > 0)
         ;
@@ -761,7 +764,7 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     s.started_ms = now_ms();
     hs_info("started: config %s, csv %s, kafka %s topic %s, %d writers", s.cfg.path,
             s.cfg.csv_path, s.cfg.bootstrap_servers, s.cfg.topic, s.cfg.writers);
-    if (s.metrics_fd >= 0)
+    if (s.metrics != NULL)
         hs_info("metrics: http://%s:%d/metrics", s.cfg.metrics_address, s.cfg.metrics_port);
     report_ready(ready_fd, "ok");
     int rc = run(&s);
@@ -774,7 +777,6 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     close(s.death_pipe[0]);
     close(s.death_pipe[1]);
     hs_segment_destroy(&s.seg);
-    if (s.metrics_fd >= 0)
-        close(s.metrics_fd);
+    hs_metrics_stop(s.metrics);
     return rc;
 }

@@ -1,10 +1,12 @@
 /*
  * test_operations.c - what an operator sees, against the real Kafka broker
  * and PostgreSQL: `status` as a table, as JSON and redrawn by --watch; the
- * Prometheus endpoint; `housingsup config`; and settings passed through to
- * libpq. The JSON is read back with Python's json module, independently of
+ * Prometheus endpoint, also with idle and dripping clients holding
+ * connections while a child is restarted; `housingsup config`; and settings
+ * passed through to libpq. The JSON is read back with Python's json module, independently of
  * the code that wrote it.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -96,6 +100,98 @@ static int count_of(const char *text, const char *needle)
     return n;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A connection to 127.0.0.1:port that sends nothing yet. */
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_true(fd >= 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* True once the server has closed fd: EOF or a reset, without waiting.
+ * Peeks, so an answer stays there to be noticed. */
+static int closed_by_server(int fd)
+{
+    char c[256];
+    ssize_t n = recv(fd, c, sizeof c, MSG_DONTWAIT | MSG_PEEK);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* Waits up to timeout_ms for the server to close fd; the ms it took, or -1. */
+static long wait_closed(int fd, int64_t since_ms, int timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (mono_ms() - since_ms < timeout_ms) {
+        if (poll(&p, 1, 50) > 0 && closed_by_server(fd))
+            return (long)(mono_ms() - since_ms);
+    }
+    return -1;
+}
+
+/* Polls the status file up to timeout_s until role runs. */
+static int wait_running(const struct run *r, const char *role, int timeout_s)
+{
+    for (int t = 0; t < timeout_s * 10; t++, usleep(100000))
+        if (run_child_pid(r, role) > 0)
+            return 1;
+    return 0;
+}
+
+/* SIGKILLs the role's child; returns its pid. */
+static int kill_child(const struct run *r, const char *role)
+{
+    int pid = run_child_pid(r, role);
+    assert_true(pid > 0);
+    assert_true(is_child_of(pid, run_supervisor_pid(r)));
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    return pid;
+}
+
+/* The ms until the status file shows another pid for role, or -1 after timeout_ms. */
+static long wait_restarted(const struct run *r, const char *role, int old_pid, int timeout_ms)
+{
+    int64_t t0 = mono_ms();
+    for (;;) {
+        int pid = run_child_pid(r, role);
+        if (pid > 0 && pid != old_pid)
+            return (long)(mono_ms() - t0);
+        if (mono_ms() - t0 > timeout_ms)
+            return -1;
+        usleep(50000);
+    }
+}
+
+/* No child holds a socket on the metrics port, listening or connected
+ * (children are forked, and would otherwise inherit the supervisor's). */
+static void only_the_supervisor_holds(const struct run *r, int port)
+{
+    char cmd[128], out[OUT], pid[32];
+    snprintf(cmd, sizeof cmd, "ss -Htanp 'sport = :%d' 2>&1", port);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(out, 1, sizeof out - 1, p);
+    out[len] = '\0';
+    pclose(p);
+    snprintf(pid, sizeof pid, "pid=%d,", run_supervisor_pid(r));
+    assert_non_null(strstr(out, pid)); /* ss sees the owners at all */
+    const char *roles[] = {"csv-reader", "publisher", "kafka-reader", "writer-0", "writer-1"};
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        snprintf(pid, sizeof pid, "pid=%d,", run_child_pid(r, roles[i]));
+        if (strstr(out, pid) != NULL)
+            fail_msg("%s holds a socket of the metrics port:\n%s", roles[i], out);
+    }
+}
+
 #define WRITERS_OUT \
     "sum(c[\"records_out\"] for c in d[\"children\"] if c[\"role\"].startswith(\"writer-\"))"
 
@@ -161,6 +257,96 @@ static void status_json_watch_and_metrics(void **state)
     assert_int_equal(run_housingsup(&r, "status --watch", out, sizeof out), 3);
     assert_non_null(strstr(out, "housingsup is not running"));
     assert_int_equal(run_housingsup(&r, "status --json --watch", out, sizeof out), 64);
+}
+
+#define RESTARTS_OF(role) "[c[\"restarts\"] for c in d[\"children\"] if c[\"role\"] == \"" role "\"][0]"
+#define IDLE_CLIENTS 50
+
+/* 50 connections that send nothing do not keep the supervisor from its
+ * work: a killed writer is restarted promptly, status and a scrape still
+ * answer, and the server closes the idle ones after its idle timeout (2 s). */
+static void idle_metrics_clients_do_not_stall_supervision(void **state)
+{
+    (void)state;
+    struct run r;
+    char extra[128], out[OUT];
+    int port = free_port(), idle[IDLE_CLIENTS];
+    snprintf(extra, sizeof extra, "metrics_port = %d\nwriters = 2", port);
+    run_init(&r, "idlemetrics", "data/housing.csv", extra);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_true(wait_running(&r, "writer-0", 10));
+
+    int64_t opened = mono_ms();
+    for (int i = 0; i < IDLE_CLIENTS; i++)
+        idle[i] = connect_to(port);
+    print_message("%d idle clients connected in %ld ms\n", IDLE_CLIENTS, (long)(mono_ms() - opened));
+    usleep(200000); /* the supervisor has accepted them by now */
+    int old = kill_child(&r, "writer-0");
+    long took = wait_restarted(&r, "writer-0", old, 5000);
+    print_message("writer-0 restarted %ld ms after SIGKILL, %d idle clients open\n", took, IDLE_CLIENTS);
+    assert_true(took >= 0 && took < 3000);
+    assert_int_equal(wait_status_json(&r, RESTARTS_OF("writer-0"), 1, 5), 1);
+    assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
+    assert_int_equal(http_get(port, "/metrics", out, sizeof out), 0);
+    assert_int_equal(strncmp(out, "HTTP/1.1 200 OK\r\n", 17), 0);
+    assert_true(metric_sum(out, "housingsup_child_up{role=\"writer-0\"}") == 1);
+    only_the_supervisor_holds(&r, port);
+
+    for (int i = 0; i < IDLE_CLIENTS; i++) {
+        long closed = wait_closed(idle[i], opened, 6000);
+        if (closed < 1500)
+            fail_msg("idle connection %d closed after %ld ms, expected about 2000", i, closed);
+        close(idle[i]);
+    }
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 0);
+}
+
+/* A client dripping its request a byte every 100 ms, never finishing it,
+ * and one that sent half a request: supervision goes on; the half request
+ * is closed by the idle timeout (2 s), the drip by the connection deadline
+ * (5 s), and neither gets an answer. */
+static void slow_metrics_clients_do_not_stall_supervision(void **state)
+{
+    (void)state;
+    struct run r;
+    char extra[128], out[OUT];
+    const char *drip = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    int port = free_port();
+    snprintf(extra, sizeof extra, "metrics_port = %d", port);
+    run_init(&r, "slowmetrics", "data/housing.csv", extra);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_true(wait_running(&r, "writer-0", 10));
+
+    int64_t opened = mono_ms();
+    int half = connect_to(port), slow = connect_to(port);
+    assert_int_equal(write(half, "GET /metr", 9), 9);
+    int old = 0, restarted_ms = -1;
+    long slow_closed = -1, half_closed = -1;
+    for (size_t i = 0; i < strlen(drip) && slow_closed < 0; i++) {
+        if (send(slow, drip + i, 1, MSG_NOSIGNAL) != 1 || closed_by_server(slow))
+            slow_closed = (long)(mono_ms() - opened);
+        if (half_closed < 0 && closed_by_server(half))
+            half_closed = (long)(mono_ms() - opened);
+        if (i == 5)
+            old = kill_child(&r, "writer-0");
+        if (old != 0 && restarted_ms < 0 && run_child_pid(&r, "writer-0") > 0 &&
+            run_child_pid(&r, "writer-0") != old)
+            restarted_ms = (int)(mono_ms() - opened);
+        usleep(100000);
+    }
+    print_message("writer-0 killed at 500 ms, restarted at %d ms; dripping client closed at %ld ms\n",
+                  restarted_ms, slow_closed);
+    assert_true(restarted_ms > 0 && restarted_ms < 3500);
+    assert_int_equal(run_status_json(&r, RESTARTS_OF("writer-0")), 1);
+    assert_true(slow_closed >= 4500 && slow_closed < 7000);
+    print_message("half request closed at %ld ms\n", half_closed);
+    assert_true(half_closed >= 1500 && half_closed < 4000);
+    assert_int_equal(recv(half, out, sizeof out, MSG_DONTWAIT), 0); /* no answer, just EOF */
+    close(half);
+    close(slow);
+    assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 0);
 }
 
 static void config_command_prints_and_validates(void **state)
@@ -303,6 +489,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(status_json_watch_and_metrics),
+        cmocka_unit_test(idle_metrics_clients_do_not_stall_supervision),
+        cmocka_unit_test(slow_metrics_clients_do_not_stall_supervision),
         cmocka_unit_test(config_command_prints_and_validates),
         cmocka_unit_test(metrics_port_in_use_is_a_clear_start_error),
         cmocka_unit_test(postgres_sslmode_is_passed_to_libpq),
