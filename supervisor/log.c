@@ -108,7 +108,8 @@ static bool same_but_numbers(const char *a, const char *b)
 /* "N times in S s", and whether the numbers differed, for the repeats counted */
 static void describe_repeats(char *out, size_t cap, int64_t until_ms)
 {
-    snprintf(out, cap, "%ld times in %s%.1f s%s", prev.count, until_ms ? "the last " : "",
+    snprintf(out, cap, "%ld time%s in %s%.1f s%s", prev.count, prev.count == 1 ? "" : "s",
+             until_ms ? "the last " : "",
              (double)((until_ms ? until_ms : prev.last_ms) - prev.written_ms) / 1000.0,
              prev.other_numbers ? ", with other numbers" : "");
     prev.count = 0;

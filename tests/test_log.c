@@ -130,7 +130,7 @@ static void numbers_are_ignored(void **state)
     expect("error: postgres: cannot connect to 127.0.0.1:1 (retrying in 100 ms)\n"
            "error: last message repeated 3 times in S s, with other numbers\n"
            "warn: kafka FAIL: broker down (after 12ms in state CONNECT)\n"
-           "warn: last message repeated 1 times in S s\n");
+           "warn: last message repeated 1 time in S s\n");
     hs_error("x 1");
     hs_error("x");
     hs_error("x1y");
@@ -150,7 +150,7 @@ static void numbers_are_ignored(void **state)
            "info: writer-12: idle -> running\ninfo: writer-13: idle -> running\n"
            "info: partition t/0 assigned\ninfo: partition t/1 assigned\n"
            "info: ipv4 at 10.0.0.1:9092\ninfo: ipv6 at 10.0.0.2:9093\n"
-           "info: last message repeated 1 times in S s, with other numbers\n");
+           "info: last message repeated 1 time in S s, with other numbers\n");
 }
 
 static void after_the_interval_the_count_rides_on_the_message(void **state)
@@ -165,7 +165,7 @@ static void after_the_interval_the_count_rides_on_the_message(void **state)
     hs_log_flush();
     expect("error: retrying in 100 ms\n"
            "error: retrying in 800 ms (repeated 2 times in the last S s, with other numbers)\n"
-           "error: last message repeated 1 times in S s\n");
+           "error: last message repeated 1 time in S s\n");
     hs_info("alone");
     usleep(350 * 1000);
     hs_info("alone");
@@ -186,7 +186,7 @@ static void levels_and_texts_that_differ_are_written(void **state)
     hs_debug("other");
     hs_info("i");
     hs_log_flush();
-    expect("info: i\ninfo: last message repeated 1 times in S s\n");
+    expect("info: i\ninfo: last message repeated 1 time in S s\n");
 }
 
 static void interval_zero_writes_every_record(void **state)
@@ -240,7 +240,7 @@ static void a_forked_child_starts_afresh(void **state)
     hs_log_flush();
     expect("error: p\n"
            "error: p\n"
-           "error: last message repeated 1 times in S s\n"
+           "error: last message repeated 1 time in S s\n"
            "error: last message repeated 2 times in S s\n");
 }
 
