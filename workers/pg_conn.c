@@ -141,9 +141,9 @@ int hs_pg_mask_conninfo(const char *conninfo, char *out, size_t cap)
 {
     char *why = NULL;
     PQconninfoOption *opts = PQconninfoParse(conninfo, &why);
-    PQfreemem(why); /* it may quote the password */
-    if (opts == NULL) {
-        snprintf(out, cap, "%s", HS_PG_UNPARSABLE);
+    if (opts == NULL) { /* no reason: out of memory; the reason may quote the password */
+        snprintf(out, cap, "%s", why != NULL ? HS_PG_UNPARSABLE : HS_PG_UNSHOWN);
+        PQfreemem(why);
         return -1;
     }
     struct hs_buf b = {0};
