@@ -17,7 +17,8 @@
 
 #include "../common/limits.h"
 #include "../supervisor/log.h"
-#include "../workers/json.h" /* the largest message a batch can encode to */
+#include "../workers/json.h"    /* the largest message a batch can encode to */
+#include "../workers/pg_conn.h" /* the conninfo as libpq reads it, for display */
 
 static char *parse_error; /* where the libconfuse error callback writes */
 static size_t parse_error_len;
@@ -279,30 +280,18 @@ static bool secret_key(const char *name)
     return strcmp(name, "sasl_password") == 0 || strcmp(name, "ssl_key_password") == 0;
 }
 
-/* Masks the password inside a libpq conninfo, keyword form or URI form. */
-static void mask_conninfo(const char *in, char *out, size_t cap)
+/* libpq's own reading of the conninfo, passwords masked; a fixed text when
+ * libpq cannot read it, as any piece of it may be the password. */
+static const char *conninfo_for_display(const char *conninfo, char *out, size_t cap)
 {
-    const char *value = NULL, *end = NULL, *p = strstr(in, "password");
-    if (p != NULL) {
-        value = p + strlen("password");
-        while (*value == ' ' || *value == '=')
-            value++;
-        end = value + strcspn(value, " ");
-    } else if ((p = strstr(in, "://")) != NULL && (end = strchr(p, '@')) != NULL &&
-               (value = memchr(p + 3, ':', (size_t)(end - p - 3))) != NULL) {
-        value++;
-    }
-    if (value == NULL || end == NULL) {
-        snprintf(out, cap, "%s", in);
-        return;
-    }
-    snprintf(out, cap, "%.*s********%s", (int)(value - in), in, end);
+    hs_pg_mask_conninfo(conninfo, out, cap);
+    return out;
 }
 
 static void print_section(cfg_t *sec, const char *prefix, FILE *out)
 {
     for (cfg_opt_t *o = sec->opts; o->name != NULL; o++) {
-        char full[128], masked[1024];
+        char full[128], masked[4096];
         snprintf(full, sizeof full, "%s%s", prefix, o->name);
         if (o->type == CFGT_SEC) {
             char inner[128];
@@ -317,7 +306,7 @@ static void print_section(cfg_t *sec, const char *prefix, FILE *out)
             if (secret_key(o->name) && v[0] != '\0')
                 v = "********";
             else if (strcmp(o->name, "conninfo") == 0)
-                mask_conninfo(v, masked, sizeof masked), v = masked;
+                v = conninfo_for_display(v, masked, sizeof masked);
             fprintf(out, "%s = \"%s\"\n", full, v);
         }
     }
