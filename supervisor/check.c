@@ -135,6 +135,9 @@ static bool probe(PGconn *conn, const char *sql, const char *what, const char *f
     char detail[1024];
     if (!ok) {
         const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (state != NULL && strcmp(state, "55P03") == 0)
+            fix = "another session holds a lock on it; the writers wait for it";
         snprintf(detail, sizeof detail, "%s: %s; %s", what, msg ? msg : "failed", fix);
         report(out, false, "postgres", detail);
     }
@@ -196,6 +199,8 @@ static bool check_postgres(const struct hs_config *cfg, FILE *out)
         return false;
     }
     hs_pg_describe(conn, where, sizeof where);
+    /* a table locked by another session must not hold the check (or start) up */
+    PQclear(PQexec(conn, "SET lock_timeout = '2s'"));
     bool ok = check_schema(conn, out);
     if (ok) {
         snprintf(detail, sizeof detail, "%s: tables, columns, identity index and privileges "

@@ -79,6 +79,14 @@ static double v_up(const struct hs_status_row *r) { return r->pid > 0; }
 static double v_rate(const struct hs_status_row *r) { return r->rate; }
 static double v_fill(const struct hs_status_row *r) { return (double)r->ring_fill; }
 static double v_cap(const struct hs_status_row *r) { return (double)r->ring_cap; }
+static double v_idle(const struct hs_status_row *r) { return (double)r->idle_s; }
+static double v_kills(const struct hs_status_row *r) { return r->watchdog_kills; }
+
+/* Running (or finished) and not waiting, stalled, restarting or failed. */
+static double v_healthy(const struct hs_status_row *r)
+{
+    return r->reason[0] == '\0' && strcmp(r->state, "failed") != 0;
+}
 
 static void per_child(struct hs_buf *b, const struct hs_status *st, const char *name,
                       const char *type, const char *help, row_value value, bool ring_only)
@@ -88,6 +96,26 @@ static void per_child(struct hs_buf *b, const struct hs_status *st, const char *
         if (!ring_only || st->rows[i].ring_cap >= 0)
             hs_buf_printf(b, "housingsup_%s{role=\"%s\"} %.17g\n", name, st->rows[i].role,
                           value(&st->rows[i]));
+}
+
+static void render_errors(struct hs_buf *b, const struct hs_status *st)
+{
+    static const char *const kinds[HS_ERR_KINDS] = {"postgres", "kafka", "input"};
+    family(b, "errors_total", "counter", "Errors a child met, by kind (each retry counts).");
+    for (int i = 0; i < st->nrows; i++)
+        for (int k = 0; k < HS_ERR_KINDS; k++)
+            hs_buf_printf(b, "housingsup_errors_total{role=\"%s\",kind=\"%s\"} %llu\n",
+                          st->rows[i].role, kinds[k], (unsigned long long)st->rows[i].errors[k]);
+}
+
+static void render_health(struct hs_buf *b, const struct hs_status *st)
+{
+    static const char *const words[] = {"healthy", "degraded", "stalled"};
+    family(b, "health", "gauge", "1 for the pipeline's current health (healthy, degraded or "
+           "stalled), 0 for the others.");
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        hs_buf_printf(b, "housingsup_health{state=\"%s\"} %d\n", words[i],
+                      st->health != NULL && strcmp(st->health, words[i]) == 0);
 }
 
 void hs_metrics_render(const struct hs_status *st, struct hs_buf *b)
@@ -108,7 +136,15 @@ void hs_metrics_render(const struct hs_status *st, struct hs_buf *b)
               v_rate, false);
     per_child(b, st, "ring_fill", "gauge", "Records waiting in a child's input ring.", v_fill, true);
     per_child(b, st, "ring_capacity", "gauge", "Slots in a child's input ring.", v_cap, true);
-    family(b, "consumer_lag", "gauge", "Messages behind the high watermark, by partition.");
+    per_child(b, st, "child_healthy", "gauge", "1 while a child works or has finished; 0 while "
+              "it waits, is stalled, restarting or failed.", v_healthy, false);
+    per_child(b, st, "seconds_since_progress", "gauge", "Seconds since a child last passed a "
+              "record on.", v_idle, false);
+    per_child(b, st, "watchdog_kills_total", "counter", "Times the watchdog killed a silent child.",
+              v_kills, false);
+    render_errors(b, st);
+    render_health(b, st);
+    family(b, "consumer_lag", "gauge", "Messages not yet committed in PostgreSQL, by partition.");
     for (int i = 0; i < st->npartitions; i++)
         if (st->partitions[i].lag >= 0)
             hs_buf_printf(b, "housingsup_consumer_lag{topic=\"%s\",partition=\"%d\"} %lld\n",

@@ -84,4 +84,11 @@ void csv_figures(const char *path, struct csv_figures *f);
  * remainder (as a constraint refusing them would); returns how many. */
 long csv_figures_except(const char *path, long modulus, long remainder, struct csv_figures *f);
 
+/* A TCP port on 127.0.0.1 that was free a moment ago. */
+int free_port(void);
+/* GET `path` from 127.0.0.1:port; the whole reply in out. -1 if no connection. */
+int http_get(int port, const char *path, char *out, size_t cap);
+/* Sum of the values of every sample line of a Prometheus text starting with `prefix`. */
+double metric_sum(const char *text, const char *prefix);
+
 #endif

@@ -35,54 +35,6 @@ static long count_rows(const struct run *r, int timeout_s, long expect)
 }
 
 /* A TCP port on 127.0.0.1 nobody listens on right now. */
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    assert_true(fd >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-/* GET `path` from 127.0.0.1:port; the whole reply in out. -1 if no connection. */
-static int http_get(int port, const char *path, char *out, size_t cap)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    assert_true(fd >= 0);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
-        close(fd);
-        return -1;
-    }
-    char req[256];
-    int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", path);
-    assert_int_equal(write(fd, req, (size_t)n), n);
-    size_t len = 0;
-    ssize_t got;
-    while (len + 1 < cap && (got = read(fd, out + len, cap - 1 - len)) > 0)
-        len += (size_t)got;
-    out[len] = '\0';
-    close(fd);
-    return 0;
-}
-
-/* Sum of the values of every sample line starting with `prefix`. */
-static double metric_sum(const char *text, const char *prefix)
-{
-    double sum = 0;
-    size_t plen = strlen(prefix);
-    for (const char *p = text; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-        if (strncmp(p, prefix, plen) == 0) {
-            const char *space = strchr(p + plen, ' ');
-            if (space != NULL && space < strchr(p, '\n'))
-                sum += strtod(space + 1, NULL);
-        }
-    return sum;
-}
 
 static long wait_status_json(const struct run *r, const char *expr, long expect, int timeout_s)
 {

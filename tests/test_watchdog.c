@@ -196,7 +196,11 @@ static void wrong_password_then_reload(void **state)
     struct run r;
     char out[OUT];
     sql_exec("TRUNCATE housing, housing_dead_letter");
-    run_init(&r, "password", "data/housing.csv", "postgres { conninfo = \"password=not-it\" }");
+    char extra[256];
+    int port = free_port();
+    snprintf(extra, sizeof extra, "metrics_port = %d\npostgres { conninfo = \"password=not-it\" }",
+             port);
+    run_init(&r, "password", "data/housing.csv", extra);
     start(&r);
     assert_true(wait_json(&r, "all(\"password authentication failed for user\" in c[\"reason\"] "
                               "for c in d[\"children\"] if c[\"role\"].startswith(\"writer-\"))", 30));
@@ -205,7 +209,16 @@ static void wrong_password_then_reload(void **state)
     assert_null(strstr(out, "not-it"));
     assert_int_equal(run_status_json(&r, "d[\"health\"] != \"healthy\""), 1);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing"), 0);
-    run_rewrite_config(&r, "postgres { conninfo = \"password=kafka_pass\" }");
+    /* Prometheus: the writers unhealthy, their errors counted, the pipeline not healthy */
+    assert_int_equal(http_get(port, "/metrics", out, sizeof out), 0);
+    assert_true(metric_sum(out, "housingsup_child_healthy{role=\"writer-0\"}") == 0);
+    assert_true(metric_sum(out, "housingsup_child_healthy{role=\"kafka-reader\"}") == 1);
+    assert_true(metric_sum(out, "housingsup_errors_total{role=\"writer-0\",kind=\"postgres\"}") >= 1);
+    assert_true(metric_sum(out, "housingsup_health{state=\"healthy\"}") == 0);
+    assert_true(metric_sum(out, "housingsup_seconds_since_progress{role=\"writer-0\"}") >= 0);
+    snprintf(extra, sizeof extra, "metrics_port = %d\npostgres { conninfo = \"password=kafka_pass\" }",
+             port);
+    run_rewrite_config(&r, extra);
     assert_int_equal(kill(run_supervisor_pid(&r), SIGHUP), 0);
     assert_int_equal(wait_rows(&r, HOUSING_ROWS, 60), HOUSING_ROWS);
     assert_true(run_log_contains(&r, "the postgres settings changed; restarting the writers"));
@@ -242,6 +255,77 @@ static void reload_during_stop_is_ignored(void **state)
     assert_int_equal(wait_rows(&r, HOUSING_ROWS, 10), HOUSING_ROWS);
 }
 
+/* Runs `housingsup check` on the run's config; its output in out. */
+static int check(const struct run *r, char *out, size_t cap)
+{
+    return run_housingsup(r, "check", out, cap);
+}
+
+static void check_says(const struct run *r, int rc, const char *line)
+{
+    char out[OUT];
+    int got = check(r, out, sizeof out);
+    if (got != rc || strstr(out, line) == NULL)
+        fail_msg("check exited %d (expected %d) without \"%s\":\n%s", got, rc, line, out);
+}
+
+/* `housingsup check`: every check passes on the test stack, and each kind
+ * of failure is named, one line each; start warns and starts anyway. */
+static void check_names_each_failure(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[OUT], bad[600];
+    run_init(&r, "check", "data/housing.csv", NULL);
+    assert_int_equal(check(&r, out, sizeof out), 0);
+    assert_non_null(strstr(out, "ok   config: "));
+    assert_non_null(strstr(out, "ok   csv: "));
+    assert_non_null(strstr(out, "ok   kafka: "));
+    assert_non_null(strstr(out, "ok   postgres: "));
+    assert_null(strstr(out, "FAIL"));
+
+    run_rewrite_config(&r, "writers = 99");
+    check_says(&r, 2, "FAIL config: ");
+    run_rewrite_config(&r, "csv_path = \"/nonexistent/housing.csv\"");
+    check_says(&r, 1, "FAIL csv: /nonexistent/housing.csv: No such file or directory");
+    snprintf(bad, sizeof bad, "%s/build/it/check-%d.csv", getenv("PWD"), (int)getpid());
+    FILE *f = fopen(bad, "w");
+    fputs("crim,zn\n1,2\n", f);
+    fclose(f);
+    char extra[700];
+    snprintf(extra, sizeof extra, "csv_path = \"%s\"", bad);
+    run_rewrite_config(&r, extra);
+    check_says(&r, 1, ":1: header lacks column");
+    run_rewrite_config(&r, "kafka { bootstrap_servers = \"127.0.0.1:1\" }");
+    check_says(&r, 1, "FAIL kafka: brokers 127.0.0.1:1 unreachable: ");
+    run_rewrite_config(&r, "postgres { conninfo = \"password=not-it\" }");
+    check_says(&r, 1, "password authentication failed for user");
+    assert_int_equal(check(&r, out, sizeof out), 1);
+    assert_null(strstr(out, "not-it"));
+
+    run_rewrite_config(&r, NULL);
+    sql_exec("REVOKE INSERT ON housing_dead_letter FROM CURRENT_USER");
+    check(&r, out, sizeof out);
+    sql_exec("GRANT INSERT ON housing_dead_letter TO CURRENT_USER");
+    assert_non_null(strstr(out, "FAIL postgres: user kafka_user lacks INSERT on housing_dead_letter"));
+    sql_exec("ALTER INDEX housing_source_idx RENAME TO hs_test_source_idx");
+    check(&r, out, sizeof out);
+    sql_exec("ALTER INDEX hs_test_source_idx RENAME TO housing_source_idx");
+    assert_non_null(strstr(out, "FAIL postgres: the unique index housing_source_idx"));
+    sql_exec("ALTER TABLE housing RENAME TO hs_test_housing_away");
+    check(&r, out, sizeof out);
+    sql_exec("ALTER TABLE hs_test_housing_away RENAME TO housing");
+    assert_non_null(strstr(out, "FAIL postgres: table housing: relation \"housing\" does not exist"));
+
+    /* start: a warning for each failed check, then it starts */
+    run_rewrite_config(&r, "stop_timeout = 3\nkafka { bootstrap_servers = \"127.0.0.1:1\" }");
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_non_null(strstr(out, "housingsup: warning: kafka: brokers 127.0.0.1:1 unreachable"));
+    assert_non_null(strstr(out, "(starting anyway)"));
+    assert_true(wait_status_rc(&r, 1, 30));
+    assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 1); /* nothing could drain */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +334,7 @@ int main(void)
         cmocka_unit_test(broker_down_at_start),
         cmocka_unit_test(wrong_password_then_reload),
         cmocka_unit_test(reload_during_stop_is_ignored),
+        cmocka_unit_test(check_names_each_failure),
     };
     return cmocka_run_group_tests_name("watchdog", tests, NULL, NULL);
 }
