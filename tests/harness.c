@@ -303,7 +303,8 @@ long kafka_message_count(const char *topic)
     return total;
 }
 
-void kafka_create_topic(const char *topic, int partitions, const char *name, const char *value)
+/* A client of the test stack's broker, for the admin calls below. */
+static rd_kafka_t *admin_client(void)
 {
     char err[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -311,6 +312,13 @@ void kafka_create_topic(const char *topic, int partitions, const char *name, con
                                        sizeof err), RD_KAFKA_CONF_OK);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
     assert_non_null(rk);
+    return rk;
+}
+
+void kafka_create_topic(const char *topic, int partitions, const char *name, const char *value)
+{
+    char err[512];
+    rd_kafka_t *rk = admin_client();
     rd_kafka_NewTopic_t *t = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof err);
     assert_non_null(t);
     if (name != NULL)
@@ -333,12 +341,7 @@ void kafka_create_topic(const char *topic, int partitions, const char *name, con
 
 void kafka_alter_topic(const char *topic, const char *name, const char *value)
 {
-    char err[512];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers", env("HS_KAFKA_BOOTSTRAP"), err,
-                                       sizeof err), RD_KAFKA_CONF_OK);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
-    assert_non_null(rk);
+    rd_kafka_t *rk = admin_client();
     rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
     assert_int_equal(rd_kafka_ConfigResource_set_config(res, name, value), 0);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);

@@ -96,6 +96,8 @@ static void run_case(const struct cc_case *c, int number)
     run_init(&r, name, "data/housing.csv", extra);
     assert_int_equal(run_housingsup(&r, "config", out, sizeof out), 0);
     assert_hidden(c, "housingsup config", out);
+    assert_int_equal(run_housingsup(&r, "check", out, sizeof out), 1); /* no server at port 1 */
+    assert_hidden(c, "housingsup check", out);
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
     assert_hidden(c, "housingsup start", out);
     wait_for_connect_failure(&r);
