@@ -17,7 +17,7 @@ TEST_LIBS  = $(shell pkg-config --libs cmocka 2>/dev/null)
 release_FLAGS := -O2 -g
 asan_FLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(wildcard shm/*.c config/*.c workers/*.c) $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
+LIB_SRC  := $(wildcard common/*.c shm/*.c config/*.c workers/*.c) $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 MAIN_SRC := supervisor/main.c
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 TEST_SUPPORT := tests/harness.c
@@ -48,7 +48,7 @@ FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fsanitize=fu
 build/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c workers/csv.c workers/decimal.c workers/record.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lm -o $@
-build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c workers/json.c workers/decimal.c workers/buf.c workers/record.c \
+build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c workers/json.c workers/decimal.c common/buf.c workers/record.c \
                       workers/utf8.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lm -o $@

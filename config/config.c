@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "../common/limits.h"
-#include "../supervisor/log.h"
+#include "../common/log.h"
 #include "../workers/json.h"    /* the largest message a batch can encode to */
 #include "../workers/pg_conn.h" /* the conninfo as libpq reads it, for display */
 

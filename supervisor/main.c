@@ -22,7 +22,7 @@
 
 #include "../config/config.h"
 #include "check.h"
-#include "exitcodes.h"
+#include "../common/exitcodes.h"
 #include "pidfile.h"
 #include "status.h"
 #include "supervisor.h"

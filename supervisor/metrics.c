@@ -18,8 +18,8 @@
 
 #include <microhttpd.h>
 
+#include "../common/log.h"
 #include "../workers/worker.h"
-#include "log.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

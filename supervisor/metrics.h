@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 
-#include "../workers/buf.h"
+#include "../common/buf.h"
 #include "status.h"
 
 #define HS_METRICS_IDLE_S          2

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "../shm/segment.h"
-#include "../workers/buf.h"
+#include "../common/buf.h"
 
 struct hs_status_row {
     const char *role;

@@ -35,13 +35,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/exitcodes.h"
+#include "../common/log.h"
 #include "../config/config.h"
 #include "../shm/segment.h"
 #include "../workers/record.h"
 #include "../workers/worker.h"
-#include "exitcodes.h"
 #include "health.h"
-#include "log.h"
 #include "metrics.h"
 #include "pidfile.h"
 #include "status.h"

@@ -30,8 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../supervisor/exitcodes.h"
-#include "../supervisor/log.h"
+#include "../common/exitcodes.h"
+#include "../common/log.h"
 #include "checkpoint.h"
 #include "csv_source.h"
 #include "worker.h"

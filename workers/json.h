@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "../common/buf.h"
 #include "record.h"
 
 /* Appends items[0..n) as one JSON array to out. */

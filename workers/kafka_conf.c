@@ -6,7 +6,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "../supervisor/log.h"
+#include "../common/log.h"
 #include "worker.h"
 
 static const struct hs_config *conf_owner;

@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/exitcodes.h"
 #include "../common/limits.h"
-#include "../supervisor/exitcodes.h"
-#include "../supervisor/log.h"
+#include "../common/log.h"
 #include "json.h"
 #include "kafka_conf.h"
 #include "kafka_topic.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../supervisor/log.h"
+#include "../common/log.h"
 #include "kafka_conf.h"
 #include "worker.h"
 

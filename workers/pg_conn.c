@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "../common/buf.h"
 
 #define MAX_PARAMS 64
 

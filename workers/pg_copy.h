@@ -9,7 +9,7 @@
 #ifndef HS_PG_COPY_H
 #define HS_PG_COPY_H
 
-#include "buf.h"
+#include "../common/buf.h"
 #include "record.h"
 
 #define HS_COPY_COLUMNS "crim, zn, indus, chas, nox, rm, age, dis, rad, tax, ptratio, b, " \

@@ -28,9 +28,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../supervisor/exitcodes.h"
-#include "../supervisor/log.h"
-#include "buf.h"
+#include "../common/buf.h"
+#include "../common/exitcodes.h"
+#include "../common/log.h"
 #include "pg_conn.h"
 #include "pg_copy.h"
 #include "pg_error.h"

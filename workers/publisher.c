@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../supervisor/exitcodes.h"
-#include "../supervisor/log.h"
-#include "buf.h"
+#include "../common/buf.h"
+#include "../common/exitcodes.h"
+#include "../common/log.h"
 #include "checkpoint.h"
 #include "json.h"
 #include "kafka_conf.h"

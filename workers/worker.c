@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../supervisor/log.h"
+#include "../common/log.h"
 
 static struct hs_worker *self;
 static char waiting_kind[32];

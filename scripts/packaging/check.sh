@@ -68,7 +68,7 @@ else
 fi
 
 # ---- the systemd unit ----
-fatal=$(sed -n 's/.*HS_EXIT_FATAL *= *\([0-9]*\).*/\1/p' supervisor/exitcodes.h)
+fatal=$(sed -n 's/.*HS_EXIT_FATAL *= *\([0-9]*\).*/\1/p' common/exitcodes.h)
 missing=""
 for key in "Type=simple" "ExecStart=$PREFIX/bin/housingsup start --foreground -c /etc/housingsup/housingsup.conf" \
            'ExecReload=/bin/kill -HUP $MAINPID' KillSignal=SIGTERM KillMode=mixed TimeoutStopSec=90 \

@@ -2,6 +2,8 @@
  * buf.h - a growable byte buffer for building messages and COPY data.
  * On allocation failure the buffer records it; callers check hs_buf_failed()
  * once after building instead of after every append.
+ *
+ * In common/, the bottom layer (libc only).
  */
 #ifndef HS_BUF_H
 #define HS_BUF_H

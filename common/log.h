@@ -29,6 +29,8 @@
  * when the process exits normally (exit(3)) is written then; a process
  * killed by a signal loses it. Thread-safe (librdkafka logs from its own
  * threads); a forked child starts with no previous message.
+ *
+ * In common/, the bottom layer (libc only): every layer above may log.
  */
 #ifndef HS_LOG_H
 #define HS_LOG_H

@@ -1,6 +1,9 @@
 /*
  * exitcodes.h - what housingsup's exit codes mean, for the command line and
  * for children reporting to the supervisor (nginx's convention for 2).
+ *
+ * In common/, the bottom layer: a child role (workers/) and the supervisor
+ * share the contract without including each other.
  */
 #ifndef HS_EXITCODES_H
 #define HS_EXITCODES_H
