@@ -18,6 +18,7 @@
 
 #include <microhttpd.h>
 
+#include "../common/clock.h"
 #include "../common/log.h"
 #include "../workers/worker.h"
 

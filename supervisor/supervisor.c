@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../common/exitcodes.h"
 #include "../common/log.h"
 #include "../config/config.h"

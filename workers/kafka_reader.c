@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../common/exitcodes.h"
 #include "../common/limits.h"
 #include "../common/log.h"

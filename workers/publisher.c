@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../common/buf.h"
+#include "../common/clock.h"
 #include "../common/exitcodes.h"
 #include "../common/log.h"
 #include "checkpoint.h"

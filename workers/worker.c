@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../common/log.h"
 
 static struct hs_worker *self;
@@ -98,18 +99,4 @@ bool hs_worker_orphaned(struct hs_worker *w)
 bool hs_worker_stopping(const struct hs_worker *w)
 {
     return atomic_load_explicit(&w->seg->control->stopping, memory_order_acquire) != 0;
-}
-
-int64_t hs_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t hs_monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

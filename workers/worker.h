@@ -47,8 +47,6 @@ void hs_worker_working(void);
 /* Counts one error of a kind, for the errors-by-kind metric. */
 void hs_worker_error(enum hs_error_kind kind);
 bool hs_worker_stopping(const struct hs_worker *w);
-int64_t hs_now_us(void);
-int64_t hs_monotonic_ms(void);
 
 /* The roles. Each returns the process exit code (see exitcodes.h). */
 int hs_csv_reader_main(struct hs_worker *w);
