@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/file.h"
+
 void hs_status_path(const char *state_dir, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/status", state_dir);
@@ -155,19 +157,6 @@ void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
 
 /* ---- files ---- */
 
-static int write_whole(const char *path, const struct hs_buf *b)
-{
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return -1;
-    size_t wrote = fwrite(b->data, 1, b->len, f);
-    if (fclose(f) != 0 || wrote != b->len)
-        return -1;
-    return rename(tmp, path);
-}
-
 int hs_status_read_health(const char *state_dir, char *out, size_t cap)
 {
     char path[4096], line[1024];
@@ -191,12 +180,12 @@ int hs_status_write(const char *state_dir, const struct hs_status *st)
     struct hs_buf b = {0};
     hs_status_render_table(st, &b);
     hs_status_path(state_dir, path, sizeof path);
-    int rc = hs_buf_failed(&b) ? -1 : write_whole(path, &b);
+    int rc = hs_buf_failed(&b) ? -1 : hs_file_write_atomic(path, b.data, b.len);
     hs_buf_reset(&b);
     hs_status_render_json(st, &b);
     hs_status_json_path(state_dir, path, sizeof path);
     if (rc == 0)
-        rc = hs_buf_failed(&b) ? -1 : write_whole(path, &b);
+        rc = hs_buf_failed(&b) ? -1 : hs_file_write_atomic(path, b.data, b.len);
     int saved = errno;
     hs_buf_free(&b);
     errno = saved;

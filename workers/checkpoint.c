@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../common/file.h"
+
 void hs_checkpoint_of_item(const struct hs_item *item, struct hs_checkpoint *cp)
 {
     *cp = (struct hs_checkpoint){.dev = item->file_dev, .ino = item->file_ino,
@@ -42,15 +44,11 @@ int hs_checkpoint_read(const char *path, struct hs_checkpoint *cp)
 
 int hs_checkpoint_write(const char *path, const struct hs_checkpoint *cp)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return -1;
-    fprintf(f, "dev %llu ino %llu offset %llu line %llu generation %u src %s\n",
-            (unsigned long long)cp->dev, (unsigned long long)cp->ino,
-            (unsigned long long)cp->offset, (unsigned long long)cp->line, cp->generation, cp->src);
-    if (fclose(f) != 0)
-        return -1;
-    return rename(tmp, path);
+    char line[512];
+    int n = snprintf(line, sizeof line,
+                     "dev %llu ino %llu offset %llu line %llu generation %u src %s\n",
+                     (unsigned long long)cp->dev, (unsigned long long)cp->ino,
+                     (unsigned long long)cp->offset, (unsigned long long)cp->line,
+                     cp->generation, cp->src);
+    return hs_file_write_atomic(path, line, (size_t)n);
 }
