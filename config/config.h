@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define HS_MAX_WRITERS 16
 #define HS_DEFAULT_CONFIG "config/housingsup.conf"
 
 /* Passed to librdkafka as security.protocol, sasl.*, ssl.*; empty = not set. */

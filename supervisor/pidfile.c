@@ -11,9 +11,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "../common/limits.h"
+
 void hs_pidfile_path(const char *state_dir, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/housingsup.pid", state_dir);
+    snprintf(out, cap, "%s/" HS_PID_FILE, state_dir);
 }
 
 int hs_pidfile_acquire(const char *path, char *err, size_t errlen)

@@ -8,15 +8,16 @@
 #include <string.h>
 
 #include "../common/file.h"
+#include "../common/limits.h"
 
 void hs_status_path(const char *state_dir, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/status", state_dir);
+    snprintf(out, cap, "%s/" HS_STATUS_FILE, state_dir);
 }
 
 void hs_status_json_path(const char *state_dir, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/status.json", state_dir);
+    snprintf(out, cap, "%s/" HS_STATUS_JSON_FILE, state_dir);
 }
 
 /* ---- the table ---- */

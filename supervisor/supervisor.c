@@ -37,6 +37,7 @@
 
 #include "../common/clock.h"
 #include "../common/exitcodes.h"
+#include "../common/limits.h"
 #include "../common/log.h"
 #include "../config/config.h"
 #include "../shm/segment.h"
@@ -657,7 +658,7 @@ static int daemonize(const struct hs_config *cfg, int *ready_fd)
         ssize_t n = read(fds[0], msg, sizeof msg - 1);
         msg[n > 0 ? n : 0] = '\0';
         if (strncmp(msg, "ok", 2) == 0) {
-            printf("housingsup started (pid %d); log: %s/housingsup.log\n", (int)pid, cfg->state_dir);
+            printf("housingsup started (pid %d); log: %s/" HS_LOG_FILE "\n", (int)pid, cfg->state_dir);
             exit(HS_EXIT_OK);
         }
         fprintf(stderr, "housingsup: %s\n", n > 0 ? msg : "the supervisor died while starting");
@@ -666,7 +667,7 @@ static int daemonize(const struct hs_config *cfg, int *ready_fd)
     close(fds[0]);
     setsid();
     char log_path[PATH_MAX + 32];
-    snprintf(log_path, sizeof log_path, "%s/housingsup.log", cfg->state_dir);
+    snprintf(log_path, sizeof log_path, "%s/" HS_LOG_FILE, cfg->state_dir);
     int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
     int null_fd = open("/dev/null", O_RDONLY);
     if (log_fd < 0 || null_fd < 0)

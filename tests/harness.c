@@ -101,7 +101,7 @@ long run_status_json(const struct run *r, const char *expr)
     char cmd[1400], line[256] = "";
     snprintf(cmd, sizeof cmd,
              "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int(%s))' "
-             "'%s/status.json' 2>&1", expr, r->dir);
+             "'%s/" HS_STATUS_JSON_FILE "' 2>&1", expr, r->dir);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     if (fgets(line, sizeof line, p) == NULL)
@@ -117,7 +117,7 @@ long run_status_json(const struct run *r, const char *expr)
 int run_supervisor_pid(const struct run *r)
 {
     char path[700];
-    snprintf(path, sizeof path, "%s/housingsup.pid", r->dir);
+    snprintf(path, sizeof path, "%s/" HS_PID_FILE, r->dir);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     int pid = 0;
@@ -173,7 +173,7 @@ int is_child_of(int pid, int parent)
 int run_log_contains(const struct run *r, const char *text)
 {
     char path[700], line[4096];
-    snprintf(path, sizeof path, "%s/housingsup.log", r->dir);
+    snprintf(path, sizeof path, "%s/" HS_LOG_FILE, r->dir);
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return 0;

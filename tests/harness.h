@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "../common/limits.h" /* the state directory's file names */
+
 struct run {
     char dir[512];       /* per-test state directory */
     char config[600];    /* its config file */

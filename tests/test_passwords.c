@@ -107,8 +107,8 @@ static void run_case(const struct cc_case *c, int number)
     assert_hidden(c, "housingsup status --json", out);
     run_housingsup(&r, "stop", out, sizeof out); /* 1: the records could not be written */
     assert_hidden(c, "housingsup stop", out);
-    assert_file_hidden(c, &r, "housingsup.log");
-    assert_file_hidden(c, &r, "status");
+    assert_file_hidden(c, &r, HS_LOG_FILE);
+    assert_file_hidden(c, &r, HS_STATUS_FILE);
 }
 
 static void started_runs_never_show_a_password(void **state)

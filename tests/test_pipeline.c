@@ -353,7 +353,7 @@ static void credentials_stay_out_of_argv_logs_and_status(void **state)
     /* the rings live in an anonymous mapping only our children share */
     assert_int_equal(system("ls -a /dev/shm | grep -qi housingsup"), 256);
     assert_stops_cleanly(&r);
-    snprintf(path, sizeof path, "%s/housingsup.log", r.dir);
+    snprintf(path, sizeof path, "%s/" HS_LOG_FILE, r.dir);
     assert_true(file_contains(path, "connected to postgres at host="));
     assert_false(run_log_contains(&r, "kafka_pass"));
     snprintf(path, sizeof path, "%s/status", r.dir);

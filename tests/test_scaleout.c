@@ -89,7 +89,7 @@ static void two_instances_share_the_topic(const char *bootstrap, int replication
     assert_int_equal(run_housingsup(&b, "start", out, sizeof out), 0);
     /* the group takes b in while both files are still being published */
     char status_path[700];
-    snprintf(status_path, sizeof status_path, "%s/status.json", b.dir);
+    snprintf(status_path, sizeof status_path, "%s/" HS_STATUS_JSON_FILE, b.dir);
     for (int t = 0; t < 300 && (access(status_path, R_OK) != 0 ||
                                 run_status_json(&b, "len(d[\"partitions\"])") != 2); t++)
         usleep(100000);

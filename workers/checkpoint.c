@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../common/file.h"
+#include "../common/limits.h"
 
 void hs_checkpoint_of_item(const struct hs_item *item, struct hs_checkpoint *cp)
 {
@@ -20,7 +21,7 @@ void hs_checkpoint_of_item(const struct hs_item *item, struct hs_checkpoint *cp)
 
 void hs_checkpoint_path(const char *state_dir, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s/csv.checkpoint", state_dir);
+    snprintf(out, cap, "%s/" HS_CHECKPOINT_FILE, state_dir);
 }
 
 int hs_checkpoint_read(const char *path, struct hs_checkpoint *cp)
