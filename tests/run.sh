@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - runs the whole test suite and ends with one line "N passed, N failed".
 #
-# Unit tests run in both builds (release and ASan+UBSan), then the spin model
+# Unit tests run in both builds (release and ASan+UBSan), then the check that
+# includes point only down the layers (tests/layers.sh), the spin model
 # of the ring protocol and a short run of each libFuzzer target; the integration tests
 # (and a real Prometheus server scraping /metrics)
 # run the ASan+UBSan housingsup against the real Kafka broker and PostgreSQL
@@ -43,6 +44,7 @@ for variant in release asan; do
     done
 done
 
+run_binary tests/layers.sh
 run_binary tests/spin/check.sh
 run_binary scripts/packaging/check.sh
 run_binary "python3 tests/docs/check.py build/release/housingsup"
