@@ -3,8 +3,10 @@
 #   make          build build/release/housingsup
 #   make demo     set up everything, run data/housing.csv end to end, print a summary
 #   make test     set up everything, run all tests (unit + integration, ASan+UBSan build)
+#   make headerscheck  check that every header compiles on its own
 #
-# Two builds side by side: build/release (-O2) and build/asan (ASan+UBSan).
+# Two builds side by side: build/release (-O2) and build/asan (ASan+UBSan), and
+# build/fuzz (clang, libFuzzer) for the fuzzers; each has its libhousingsup.a.
 
 PKGS      := rdkafka libpq libconfuse libmicrohttpd
 CC        ?= cc
@@ -21,38 +23,60 @@ LIB_SRC  := $(wildcard common/*.c shm/*.c config/*.c workers/*.c) $(filter-out s
 MAIN_SRC := supervisor/main.c
 TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
 TEST_SUPPORT := tests/harness.c
-HEADERS  := $(wildcard */*.h)
+LAYERS   := common config shm workers supervisor
 
-.PHONY: all setup demo test fuzz bench clean release asan install uninstall
+.PHONY: all setup demo test fuzz bench clean release asan install uninstall headerscheck
 .SECONDARY:
 all: build/release/housingsup
 
-define variant
-build/$(1)/%.o: %.c $(HEADERS)
+# Objects (with -MMD -MP dependency files: a change to a header rebuilds only
+# what includes it) and build/<variant>/libhousingsup.a, the whole program but
+# main(), which the binary, the tests and the fuzzers link.
+define objects
+build/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(WARN) $$($(1)_FLAGS) $$(PKG_CFLAGS) -c $$< -o $$@
+	$$($(1)_CC) $$($(1)_WARN) $$($(1)_FLAGS) $$(PKG_CFLAGS) -MMD -MP -c $$< -o $$@
 
-build/$(1)/housingsup: $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC) $$(MAIN_SRC))
+build/$(1)/libhousingsup.a: $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC))
+	@rm -f $$@
+	$$(AR) rcs $$@ $$^
+endef
+
+define variant
+build/$(1)/housingsup: $$(patsubst %.c,build/$(1)/%.o,$$(MAIN_SRC)) build/$(1)/libhousingsup.a
 	$$(CC) $$($(1)_FLAGS) $$^ $$(PKG_LIBS) -lm -o $$@
 
-build/$(1)/tests/%: build/$(1)/tests/%.o $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC) $$(TEST_SUPPORT))
+build/$(1)/tests/%: build/$(1)/tests/%.o $$(patsubst %.c,build/$(1)/%.o,$$(TEST_SUPPORT)) \
+                    build/$(1)/libhousingsup.a
 	$$(CC) $$($(1)_FLAGS) $$^ $$(PKG_LIBS) $$(TEST_LIBS) -lm -o $$@
 
 $(1): build/$(1)/housingsup $$(addprefix build/$(1)/tests/,$$(TESTS))
 endef
+
+release_CC := $(CC)
+asan_CC    := $(CC)
+release_WARN := $(WARN)
+asan_WARN    := $(WARN)
+$(eval $(call objects,release))
+$(eval $(call objects,asan))
 $(eval $(call variant,release))
 $(eval $(call variant,asan))
 
-# libFuzzer targets (clang): the CSV parser and the Kafka message decoder.
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined
-build/fuzz/fuzz_csv: tests/fuzz/fuzz_csv.c workers/csv.c workers/decimal.c workers/record.c $(HEADERS)
-	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lm -o $@
-build/fuzz/fuzz_json: tests/fuzz/fuzz_json.c workers/json.c workers/decimal.c common/buf.c workers/record.c \
-                      workers/utf8.c $(HEADERS)
-	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $(filter %.c,$^) -lm -o $@
+# libFuzzer targets (clang): the CSV parser and the Kafka message decoder, each
+# linking the library built with clang and the fuzzer's instrumentation.
+fuzz_CC    := clang
+fuzz_WARN  := $(WARN) -Wno-unknown-warning-option  # clang has no -Wformat-truncation
+fuzz_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+$(eval $(call objects,fuzz))
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libhousingsup.a
+	clang $(fuzz_FLAGS) -fsanitize=fuzzer $^ $(PKG_LIBS) -lm -o $@
 fuzzers: build/fuzz/fuzz_csv build/fuzz/fuzz_json
+
+# Every header compiles on its own (tests/headers.sh, one TAP test).
+headerscheck:
+	@CC="$(CC)" CFLAGS="$(WARN) $(PKG_CFLAGS)" tests/headers.sh $(LAYERS) tests
+
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 FUZZ_SECONDS ?= 600
 fuzz: setup

@@ -2,7 +2,8 @@
 # run.sh - runs the whole test suite and ends with one line "N passed, N failed".
 #
 # Unit tests run in both builds (release and ASan+UBSan), then the check that
-# includes point only down the layers (tests/layers.sh), the spin model
+# includes point only down the layers (tests/layers.sh) and that every header
+# compiles on its own (make headerscheck: tests/headers.sh), the spin model
 # of the ring protocol and a short run of each libFuzzer target; the integration tests
 # (and a real Prometheus server scraping /metrics)
 # run the ASan+UBSan housingsup against the real Kafka broker and PostgreSQL
@@ -45,6 +46,7 @@ for variant in release asan; do
 done
 
 run_binary tests/layers.sh
+run_binary "make -s --no-print-directory headerscheck"
 run_binary tests/spin/check.sh
 run_binary scripts/packaging/check.sh
 run_binary "python3 tests/docs/check.py build/release/housingsup"

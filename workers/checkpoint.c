@@ -1,8 +1,6 @@
 /*
  * checkpoint.c - see checkpoint.h.
  */
-#include <stddef.h>
-
 #include "checkpoint.h"
 
 #include <stdio.h>

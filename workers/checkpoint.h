@@ -11,6 +11,7 @@
 #ifndef HS_CHECKPOINT_H
 #define HS_CHECKPOINT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "record.h"
