@@ -44,7 +44,7 @@ def message_formats():
     calls = re.compile(r'(?:hs_error\(|hs_warn\(|snprintf\((?:err|why), (?:errlen|whylen),|'
                        r'fprintf\(stderr,)\s*((?:"(?:[^"\\]|\\.)*"\s*)+)', re.S)
     for path in sorted(ROOT.glob("*/*.c")):
-        if path.parts[-2] not in ("supervisor", "workers", "shm", "config"):
+        if path.parts[-2] not in ("common", "supervisor", "workers", "shm", "config"):
             continue
         for match in calls.finditer(path.read_text()):
             fmt = "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(1)))
