@@ -21,7 +21,9 @@ asan_FLAGS    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fn
 
 LIB_SRC  := $(wildcard common/*.c shm/*.c config/*.c workers/*.c) $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 MAIN_SRC := supervisor/main.c
-TESTS    := $(patsubst tests/%.c,%,$(wildcard tests/test_*.c))
+# Every test is found by glob, as tests/run.sh finds them: build/<variant>/tests/unit/test_x
+# from tests/unit/test_x.c, and the same for tests/integration/.
+TESTS    := $(patsubst tests/%.c,%,$(sort $(wildcard tests/unit/test_*.c tests/integration/test_*.c)))
 TEST_SUPPORT := tests/harness.c
 LAYERS   := common config shm workers supervisor
 

@@ -13,8 +13,28 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-UNIT_TESTS="test_csv test_json test_utf8 test_ring test_config test_conninfo test_log test_pg_error"
-INTEGRATION_TESTS="test_pipeline test_passwords test_refused test_watchdog test_operations test_follow test_scaleout test_security test_chaos"
+# The tests are found by glob, as the Makefile builds them: every
+# tests/unit/test_*.c and tests/integration/test_*.c is run, as
+# build/<variant>/tests/unit/test_x and build/asan/tests/integration/test_x.
+# Order: by name (C collation), except that the tests named in RUN_LAST (the
+# longest) run after the others of their folder, in RUN_LAST's order. A new
+# test needs no line here.
+RUN_LAST="test_chaos"
+
+tests_in() { # $1: unit or integration; prints "$1/test_x" lines in run order
+    local f name
+    for f in $(printf '%s\n' "tests/$1"/test_*.c | LC_ALL=C sort); do
+        [ -e "$f" ] || continue
+        name=$(basename "$f" .c)
+        [[ " $RUN_LAST " == *" $name "* ]] || echo "$1/$name"
+    done
+    for name in $RUN_LAST; do
+        [ -e "tests/$1/$name.c" ] && echo "$1/$name"
+    done
+}
+
+UNIT_TESTS=$(tests_in unit)
+INTEGRATION_TESTS=$(tests_in integration)
 passed=0
 failed=0
 

@@ -27,7 +27,7 @@ void hs_json_encode(struct hs_buf *out, const struct hs_item *const *items, size
  * each, "-9223372036854775808"). A row adds 14 numbers of at most 24
  * characters each ("-1.2345678901234567e-308", %.17g); a dead letter adds
  * its reason and raw text, every byte of which may need \u00XX (6 bytes).
- * The column keys (",\"CRIM\":" ...) come to 105 bytes. tests/test_json.c
+ * The column keys (",\"CRIM\":" ...) come to 105 bytes. tests/unit/test_json.c
  * encodes the worst cases and checks these figures.
  */
 #define HS_JSON_INT_MAX 20

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../shm/ring.h"
+#include "../../shm/ring.h"
 
 #define STRESS_ITEMS 5000000ULL
 

@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "../harness.h"
 
 #define OUT 16384
 #define HOUSING_ROWS 506

@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "../harness.h"
 
 #define ROWS 40000
 #define OUT 16384

@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
-#include "harness.h"
+#include "../harness.h"
 
 #define OUT 16384
 #define HOUSING_ROWS 506

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "../workers/pg_error.h"
+#include "../../workers/pg_error.h"
 
 static void data_errors_are_per_row(void **state)
 {

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "../harness.h"
 
-#include "../workers/csv.h"
+#include "../../workers/csv.h"
 
 #define HEADER "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV"
 #define ROW1 "0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24"

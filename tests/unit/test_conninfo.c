@@ -18,9 +18,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../config/config.h"
-#include "../workers/pg_conn.h"
-#include "conninfo_cases.h"
+#include "../../config/config.h"
+#include "../../workers/pg_conn.h"
+#include "../conninfo_cases.h"
 
 static struct cc_case cases[CC_MAX_CASES];
 static int ncases;

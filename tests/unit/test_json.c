@@ -12,11 +12,11 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "../harness.h"
 
-#include "../workers/csv.h"
-#include "../workers/json.h"
-#include "../workers/utf8.h"
+#include "../../workers/csv.h"
+#include "../../workers/json.h"
+#include "../../workers/utf8.h"
 
 #define MAX_ITEMS 600
 

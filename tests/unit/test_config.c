@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../common/limits.h"
-#include "../config/config.h"
-#include "../workers/json.h"
+#include "../../common/limits.h"
+#include "../../config/config.h"
+#include "../../workers/json.h"
 
 static char tmp_path[] = "/tmp/housingsup-config-XXXXXX";
 

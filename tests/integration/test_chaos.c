@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "../harness.h"
 
 #define ROWS 200000
 #define BAD_EVERY 997

@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../common/log.h"
+#include "../../common/log.h"
 
 static char path[] = "/tmp/housingsup-log-XXXXXX";
 static int saved_stderr = -1;

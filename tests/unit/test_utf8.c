@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../workers/utf8.h"
+#include "../../workers/utf8.h"
 
 struct sample {
     const char *what;

@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "conninfo_cases.h"
-#include "harness.h"
+#include "../conninfo_cases.h"
+#include "../harness.h"
 
 #define OUT 16384
 #define NPIECES (int)(sizeof cc_pieces / sizeof cc_pieces[0])
