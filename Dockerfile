@@ -7,6 +7,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile init.sql ./
+COPY common common
 COPY config config
 COPY shm shm
 COPY supervisor supervisor
