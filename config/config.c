@@ -18,7 +18,7 @@
 #include "../common/limits.h"
 #include "../common/log.h"
 #include "../workers/json.h"    /* the largest message a batch can encode to */
-#include "../workers/pg_conn.h" /* the conninfo as libpq reads it, for display */
+#include "conninfo.h"            /* the conninfo as libpq reads it, for display */
 
 static char *parse_error; /* where the libconfuse error callback writes */
 static size_t parse_error_len;

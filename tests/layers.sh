@@ -16,8 +16,6 @@ LAYERS=(common config shm workers supervisor)
 EXCEPTIONS=(
     # hs_config_check_batch bounds a message by the JSON encoder's worst case
     "config/config.c -> workers/json.h"
-    # housingsup config shows the conninfo as libpq reads it, passwords masked
-    "config/config.c -> workers/pg_conn.h"
 )
 
 rank() {

@@ -3,13 +3,9 @@
  */
 #include "pg_conn.h"
 
-#include <ctype.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "../common/buf.h"
 
 #define MAX_PARAMS 64
 
@@ -97,70 +93,4 @@ PGconn *hs_pg_connect(const char *conninfo, const char *sslmode, const char *app
     snprintf(err, errlen, "postgres: cannot connect to %s: %.*s", where, (int)len, reason);
     PQfinish(conn);
     return NULL;
-}
-
-/* ---- the conninfo for display, secrets masked ---- */
-
-/* libpq's keyword=value parser ends an unquoted value at white space and
- * treats a backslash as an escape in it, so such values (and empty ones) are
- * quoted, with ' and \ escaped inside the quotes. */
-static bool needs_quotes(const char *v)
-{
-    if (*v == '\0')
-        return true;
-    for (; *v != '\0'; v++)
-        if (isspace((unsigned char)*v) || *v == '\'' || *v == '\\')
-            return true;
-    return false;
-}
-
-static void append_value(struct hs_buf *b, const char *v)
-{
-    if (!needs_quotes(v)) {
-        hs_buf_puts(b, v);
-        return;
-    }
-    hs_buf_puts(b, "'");
-    for (; *v != '\0'; v++) {
-        if (*v == '\'' || *v == '\\')
-            hs_buf_append(b, "\\", 1);
-        hs_buf_append(b, v, 1);
-    }
-    hs_buf_puts(b, "'");
-}
-
-/* keyword=value for every option the string sets, in libpq's order; an
- * option libpq displays as "*" (password, sslpassword, ...) as HS_PG_MASK. */
-static void render_options(struct hs_buf *b, const PQconninfoOption *opts)
-{
-    for (const PQconninfoOption *o = opts; o->keyword != NULL; o++) {
-        if (o->val == NULL)
-            continue;
-        if (b->len > 0)
-            hs_buf_puts(b, " ");
-        hs_buf_printf(b, "%s=", o->keyword);
-        bool secret = o->dispchar != NULL && strcmp(o->dispchar, "*") == 0;
-        append_value(b, secret && o->val[0] != '\0' ? HS_PG_MASK : o->val);
-    }
-}
-
-int hs_pg_mask_conninfo(const char *conninfo, char *out, size_t cap)
-{
-    char *why = NULL;
-    PQconninfoOption *opts = PQconninfoParse(conninfo, &why);
-    if (opts == NULL) { /* no reason: out of memory; the reason may quote the password */
-        snprintf(out, cap, "%s", why != NULL ? HS_PG_UNPARSABLE : HS_PG_UNSHOWN);
-        PQfreemem(why);
-        return -1;
-    }
-    struct hs_buf b = {0};
-    render_options(&b, opts);
-    PQconninfoFree(opts);
-    int rc = hs_buf_failed(&b) || b.len >= cap ? -1 : 0;
-    if (rc == 0)
-        snprintf(out, cap, "%.*s", (int)b.len, b.len ? b.data : "");
-    else
-        snprintf(out, cap, "%s", HS_PG_UNSHOWN);
-    hs_buf_free(&b);
-    return rc;
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "../../config/config.h"
+#include "../../config/conninfo.h"
 #include "../../workers/pg_conn.h"
 #include "../conninfo_cases.h"
 
