@@ -27,6 +27,8 @@
  */
 #include "ring.h"
 
+#include <stdio.h>
+
 #include <errno.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -165,4 +167,22 @@ void hs_ring_close(struct hs_ring *r)
 bool hs_ring_closed(struct hs_ring *r)
 {
     return atomic_load_explicit(&r->closed, memory_order_acquire) != 0;
+}
+
+bool hs_ring_valid(struct hs_ring *r, uint32_t capacity, uint32_t slot_size, char *err,
+                   size_t errlen)
+{
+    uint64_t head = atomic_load_explicit(&r->head, memory_order_acquire);
+    uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+    if (r->capacity != capacity || r->slot_size != slot_size) {
+        snprintf(err, errlen, "ring header damaged: %u slots of %u bytes, not %u of %u",
+                 r->capacity, r->slot_size, capacity, slot_size);
+        return false;
+    }
+    if (tail - head > capacity) {
+        snprintf(err, errlen, "ring counters damaged: head %llu, tail %llu, %u slots",
+                 (unsigned long long)head, (unsigned long long)tail, capacity);
+        return false;
+    }
+    return true;
 }

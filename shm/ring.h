@@ -75,6 +75,14 @@ uint64_t hs_ring_tail(struct hs_ring *r);
  * a restarted producer learns from it where its predecessor stopped. */
 void *hs_ring_last_published(struct hs_ring *r);
 
+/* Whether the ring's header is still what hs_ring_init made it, with
+ * `capacity` slots of `slot_size` bytes, and its counters possible
+ * (0 <= tail - head <= capacity). The supervisor asks before it starts a
+ * process on a ring that a crashed one may have scribbled on (after
+ * Concurrency Kit's ck_ring_valid). Returns true, or false with why in err. */
+bool hs_ring_valid(struct hs_ring *r, uint32_t capacity, uint32_t slot_size, char *err,
+                   size_t errlen);
+
 /* Marks the ring closed and wakes the consumer; hs_ring_closed() tells. */
 void hs_ring_close(struct hs_ring *r);
 bool hs_ring_closed(struct hs_ring *r);

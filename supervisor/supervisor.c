@@ -125,7 +125,9 @@ static int install_signals(char *err, size_t errlen)
             snprintf(err, errlen, "sigaction failed: %s", strerror(errno));
             return -1;
         }
-    signal(SIGPIPE, SIG_IGN);
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, NULL);
     return 0;
 }
 
@@ -139,6 +141,50 @@ static void set_state(struct child *c, enum child_state state, const char *why)
     c->state = state;
 }
 
+/* The kinds of child, after PostgreSQL's child_process_kinds[]: what each
+ * slot is called and what it runs. Writers share one kind, numbered. */
+struct child_kind {
+    const char *name;
+    int (*main)(struct hs_worker *w);
+};
+
+static const struct child_kind child_kinds[] = {
+    [HS_ROLE_CSV_READER] = {"csv-reader", hs_csv_reader_main},
+    [HS_ROLE_PUBLISHER] = {"publisher", hs_publisher_main},
+    [HS_ROLE_KAFKA_READER] = {"kafka-reader", hs_kafka_reader_main},
+    [HS_ROLE_WRITER0] = {"writer", hs_pg_writer_main},
+};
+
+static const struct child_kind *kind_of(int slot)
+{
+    return &child_kinds[slot < HS_ROLE_WRITER0 ? slot : HS_ROLE_WRITER0];
+}
+
+static void name_child(struct child *c, int slot)
+{
+    if (slot < HS_ROLE_WRITER0)
+        snprintf(c->name, sizeof c->name, "%s", kind_of(slot)->name);
+    else
+        snprintf(c->name, sizeof c->name, "%s-%d", kind_of(slot)->name, slot - HS_ROLE_WRITER0);
+}
+
+/* In a new child: signals as a child wants them, then unblocked (spawn()
+ * blocked them all around fork, so no handler of the supervisor's runs in
+ * the child before this). */
+static void child_signals(void)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL}, ign = {.sa_handler = SIG_IGN};
+    sigemptyset(&dfl.sa_mask);
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGTERM, &dfl, NULL);
+    sigaction(SIGCHLD, &dfl, NULL);
+    sigaction(SIGHUP, &ign, NULL); /* reloads are the supervisor's business */
+    sigaction(SIGINT, &ign, NULL); /* Ctrl-C asks the supervisor for an orderly stop */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static int run_child(struct supervisor *s, int slot)
 {
     close(self_pipe[0]);
@@ -146,10 +192,7 @@ static int run_child(struct supervisor *s, int slot)
     close(s->death_pipe[1]);
     close(s->pid_fd);
     hs_metrics_close_in_child(s->metrics);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGCHLD, SIG_DFL);
-    signal(SIGHUP, SIG_IGN); /* reloads are the supervisor's business */
-    signal(SIGINT, SIG_IGN); /* Ctrl-C asks the supervisor for an orderly stop */
+    child_signals();
     hs_log_set_role(s->children[slot].name);
     /* Test hook: a child named here aborts as soon as it starts, so tests can
      * watch a restart storm back off without taking the rest down. */
@@ -159,29 +202,51 @@ static int run_child(struct supervisor *s, int slot)
     struct hs_worker w = {.cfg = &s->cfg, .seg = &s->seg, .slot = slot,
                           .parent_fd = s->death_pipe[0], .stats = &s->seg.control->stats[slot]};
     hs_worker_begin(&w);
-    switch (slot) {
-    case HS_ROLE_CSV_READER: return hs_csv_reader_main(&w);
-    case HS_ROLE_PUBLISHER: return hs_publisher_main(&w);
-    case HS_ROLE_KAFKA_READER: return hs_kafka_reader_main(&w);
-    default: return hs_pg_writer_main(&w);
-    }
+    return kind_of(slot)->main(&w);
+}
+
+/* The rings a child of `slot` uses, each checked before the child starts on
+ * it: a damaged ring stops that child (failed, with the reason) rather than
+ * letting it read garbage as records. */
+static bool rings_sound(struct supervisor *s, int slot, char *err, size_t errlen)
+{
+    uint32_t cap = (uint32_t)s->cfg.ring_slots, size = sizeof(struct hs_item);
+    if (slot <= HS_ROLE_PUBLISHER)
+        return hs_ring_valid(s->seg.csv_ring, cap, size, err, errlen);
+    if (slot >= HS_ROLE_WRITER0)
+        return hs_ring_valid(s->seg.writer_ring[slot - HS_ROLE_WRITER0], cap, size, err, errlen);
+    for (int i = 0; i < HS_MAX_WRITERS; i++)
+        if (!hs_ring_valid(s->seg.writer_ring[i], cap, size, err, errlen))
+            return false;
+    return true;
 }
 
 static void spawn(struct supervisor *s, int slot)
 {
     struct child *c = &s->children[slot];
+    char damaged[200];
+    if (!rings_sound(s, slot, damaged, sizeof damaged)) {
+        hs_error("%s: %s; not starting it (stop, then start again: the records not yet "
+                 "acknowledged are read again)", c->name, damaged);
+        set_state(c, CHILD_FAILED, damaged);
+        return;
+    }
     if (c->started_ms != 0)
         c->restarts++;
     c->started_ms = now_ms();
+    sigset_t all, before;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &before); /* the child unblocks once its handlers are its own */
     pid_t pid = fork();
+    if (pid == 0)
+        exit(run_child(s, slot));
+    sigprocmask(SIG_SETMASK, &before, NULL);
     if (pid < 0) {
         hs_error("%s: fork failed: %s", c->name, strerror(errno));
         c->next_start_ms = now_ms() + SPAWN_INTERVAL_MS;
         set_state(c, CHILD_BACKOFF, "fork failed");
         return;
     }
-    if (pid == 0)
-        exit(run_child(s, slot));
     c->pid = pid;
     set_state(c, CHILD_RUNNING, NULL);
     hs_debug("%s: started as pid %d", c->name, (int)pid);
@@ -631,14 +696,8 @@ static int create_shared_state(struct supervisor *s, char *err, size_t errlen)
         snprintf(err, errlen, "pipe2 for the death pipe failed: %s", strerror(errno));
         return -1;
     }
-    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++) {
-        const char *names[] = {"csv-reader", "publisher", "kafka-reader"};
-        struct child *c = &s->children[slot];
-        if (slot < HS_ROLE_WRITER0)
-            snprintf(c->name, sizeof c->name, "%s", names[slot]);
-        else
-            snprintf(c->name, sizeof c->name, "writer-%d", slot - HS_ROLE_WRITER0);
-    }
+    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++)
+        name_child(&s->children[slot], slot);
     return 0;
 }
 
@@ -694,15 +753,29 @@ static void report_ready(int ready_fd, const char *msg)
 
 /* ---- the loop ---- */
 
-/* Sleeps until a signal, metrics traffic or 100 ms (less when a metrics
- * connection times out sooner), then lets the endpoint do what needs no
+/* Milliseconds until the next thing the loop must do on its own: write the
+ * status (and run the watchdog's check with it), start a child whose backoff
+ * ends, give up a stop. Signals and scrapes wake it earlier. */
+static int next_deadline_ms(struct supervisor *s)
+{
+    int64_t now = now_ms(), next = s->status_written_ms + STATUS_INTERVAL_MS;
+    for (int slot = 0; slot < HS_MAX_CHILDREN; slot++)
+        if (s->children[slot].state == CHILD_BACKOFF && s->children[slot].next_start_ms < next)
+            next = s->children[slot].next_start_ms;
+    if (s->stopping && s->stop_deadline_ms < next)
+        next = s->stop_deadline_ms;
+    return next <= now ? 0 : (int)(next - now);
+}
+
+/* Sleeps until a signal, metrics traffic or the next deadline (sooner when
+ * a metrics connection times out first), then lets the endpoint do what needs no
  * waiting: it runs after every wake-up, since its timeouts fire without
  * traffic. poll() skips the -1 of a disabled endpoint. */
 static void wait_for_events(struct supervisor *s)
 {
     struct pollfd pfd[2] = {{.fd = self_pipe[0], .events = POLLIN},
                             {.fd = hs_metrics_poll_fd(s->metrics), .events = POLLIN}};
-    poll(pfd, 2, hs_metrics_timeout(s->metrics, 100));
+    poll(pfd, 2, hs_metrics_timeout(s->metrics, next_deadline_ms(s)));
     hs_metrics_run(s->metrics);
     char drain[64];
     while (read(self_pipe[0], drain, sizeof drain) > 0)
@@ -725,7 +798,6 @@ static int run(struct supervisor *s)
             begin_stop(s);
         if (s->stopping)
             advance_stop(s);
-        watch_heartbeats(s);
         reconcile(s);
         if (s->stopping && all_gone(s))
             return records_left(s) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
@@ -735,8 +807,10 @@ static int run(struct supervisor *s)
             kill_all(s);
             return HS_EXIT_FAILURE;
         }
-        if (now_ms() - s->status_written_ms >= STATUS_INTERVAL_MS)
+        if (now_ms() - s->status_written_ms >= STATUS_INTERVAL_MS) {
+            watch_heartbeats(s);
             write_status(s, s->stopping ? "stopping" : "running");
+        }
     }
 }
 

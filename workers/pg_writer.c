@@ -451,6 +451,9 @@ static void prepare_batch(struct writer *wr, uint32_t n)
     b->replay = false;
     for (uint32_t i = 0; i < n; i++) {
         b->refused[i] = false;
+        if (hs_item_repair(hs_ring_item(wr->ring, i)) != 0)
+            hs_warn("ring item %llu from the Kafka reader was damaged; repaired",
+                    (unsigned long long)(hs_ring_head(wr->ring) + i));
         if (item_at(wr, i)->kind == HS_ITEM_ROW)
             b->rows[b->nrows++] = i;
     }

@@ -116,8 +116,14 @@ static uint32_t next_batch_len(struct publisher *p, uint32_t ready, bool closed)
 static int send_batch(struct publisher *p, uint32_t count)
 {
     hs_buf_reset(&p->message);
-    for (uint32_t i = 0; i < count; i++)
-        p->items[i] = hs_ring_item(p->ring, p->sent + i);
+    for (uint32_t i = 0; i < count; i++) {
+        struct hs_item *it = hs_ring_item(p->ring, p->sent + i);
+        if (hs_item_repair(it) != 0)
+            hs_warn("ring item %llu from the CSV reader was damaged; repaired (%s)",
+                    (unsigned long long)(hs_ring_head(p->ring) + p->sent + i),
+                    it->kind == HS_ITEM_DEAD ? "kept as a dead letter" : "strings cut");
+        p->items[i] = it;
+    }
     hs_json_encode(&p->message, p->items, count);
     if (hs_buf_failed(&p->message)) {
         hs_error("out of memory encoding a batch of %u records", count);

@@ -53,4 +53,12 @@ struct hs_item {
     } u;
 };
 
+/* Makes an item taken from a ring safe to use whatever its bytes hold: a
+ * ring is shared memory that a crashed or faulty producer may have left
+ * half-written or scribbled on. Afterwards its strings end inside their
+ * arrays and raw_len is within raw; an item of unknown kind becomes a dead
+ * letter that says so (kept, never dropped). Returns 0, or -1 when it had
+ * to repair something. */
+int hs_item_repair(struct hs_item *it);
+
 #endif

@@ -375,6 +375,29 @@ static void encoded_size_bounds_are_exact(void **state)
     hs_buf_free(&buf);
 }
 
+/* Items are read from shared memory a crashed producer may have damaged. */
+static void damaged_items_are_repaired(void **state)
+{
+    (void)state;
+    struct hs_item it;
+    memset(&it, 'x', sizeof it);
+    it.kind = 7;
+    assert_int_equal(hs_item_repair(&it), -1);
+    assert_int_equal(it.kind, HS_ITEM_DEAD);
+    assert_string_equal(it.u.dead.reason, "corrupt ring slot (item kind 7)");
+    assert_int_equal(it.u.dead.raw_len, 0);
+    assert_int_equal(strlen(it.src), HS_SRC_MAX - 1);
+    memset(&it, 'y', sizeof it);
+    it.kind = HS_ITEM_DEAD;
+    it.u.dead.raw_len = 1u << 31;
+    assert_int_equal(hs_item_repair(&it), -1);
+    assert_int_equal(it.u.dead.raw_len, HS_RAW_MAX);
+    assert_int_equal(strlen(it.u.dead.reason), HS_REASON_MAX - 1);
+    struct hs_item good = {.kind = HS_ITEM_ROW, .src = "a.csv#0123456789ab", .line = 2};
+    assert_int_equal(hs_item_repair(&good), 0);
+    assert_string_equal(good.src, "a.csv#0123456789ab");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +411,7 @@ int main(void)
         cmocka_unit_test(foreign_producer_lowercase_and_string_numbers),
         cmocka_unit_test(bad_objects_become_dead_letters),
         cmocka_unit_test(identity_of_records),
+        cmocka_unit_test(damaged_items_are_repaired),
         cmocka_unit_test(bad_messages_are_reported),
         cmocka_unit_test(numbers_are_shortest_and_exact),
         cmocka_unit_test(decoded_numbers_equal_strtod),

@@ -246,6 +246,30 @@ static void killed_peers_resume_without_loss(void **state)
     assert_int_equal(delivered_sum(sh), expected_sum(total));
 }
 
+/* A header a crashed process scribbled on is found before anyone uses it. */
+static void damaged_headers_are_found(void **state)
+{
+    (void)state;
+    char err[200];
+    size_t bytes = hs_ring_bytes(8, 16);
+    struct hs_ring *r = aligned_alloc(HS_CACHE_LINE, (bytes + HS_CACHE_LINE - 1) / HS_CACHE_LINE * HS_CACHE_LINE);
+    memset(r, 0, bytes);
+    hs_ring_init(r, 8, 16);
+    assert_true(hs_ring_valid(r, 8, 16, err, sizeof err));
+    atomic_store(&r->tail, 8);
+    assert_true(hs_ring_valid(r, 8, 16, err, sizeof err)); /* full is possible */
+    atomic_store(&r->tail, 9);
+    assert_false(hs_ring_valid(r, 8, 16, err, sizeof err));
+    assert_string_equal(err, "ring counters damaged: head 0, tail 9, 8 slots");
+    atomic_store(&r->head, 10); /* head past tail */
+    assert_false(hs_ring_valid(r, 8, 16, err, sizeof err));
+    atomic_store(&r->head, 9);
+    r->capacity = 1 << 30;
+    assert_false(hs_ring_valid(r, 8, 16, err, sizeof err));
+    assert_string_equal(err, "ring header damaged: 1073741824 slots of 16 bytes, not 8 of 16");
+    free(r);
+}
+
 int main(void)
 {
     srand((unsigned)time(NULL));
@@ -254,6 +278,7 @@ int main(void)
         cmocka_unit_test(peek_times_out_empty_and_returns_when_closed),
         cmocka_unit_test(two_processes_millions_of_items),
         cmocka_unit_test(killed_peers_resume_without_loss),
+        cmocka_unit_test(damaged_headers_are_found),
     };
     return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
 }
