@@ -42,7 +42,7 @@ static void render_row(const struct hs_status_row *r, struct hs_buf *b)
         snprintf(up, sizeof up, "%lds", r->uptime_s);
     else
         snprintf(up, sizeof up, "-");
-    hs_buf_printf(b, "%-14s %7s %-9s %8d %8s %10llu %10llu %8.0f %6llu %11s %6s  %s\n", r->role,
+    hs_buf_printf(b, "%-14s %7s %-10s %8d %8s %10llu %10llu %8.0f %6llu %11s %6s  %s\n", r->role,
                   pid, r->state, r->restarts, up, (unsigned long long)r->records_in,
                   (unsigned long long)r->records_out, r->rate,
                   (unsigned long long)r->dead_letters, ring, lag_text, r->last_exit);
@@ -56,7 +56,7 @@ void hs_status_render_table(const struct hs_status *st, struct hs_buf *b)
                   (unsigned long long)st->dead_letters);
     hs_buf_printf(b, "health: %s%s%s%s\n", st->health, st->health_reason[0] ? " (" : "",
                   st->health_reason, st->health_reason[0] ? ")" : "");
-    hs_buf_printf(b, "%-14s %7s %-9s %8s %8s %10s %10s %8s %6s %11s %6s  %s\n", "ROLE", "PID",
+    hs_buf_printf(b, "%-14s %7s %-10s %8s %8s %10s %10s %8s %6s %11s %6s  %s\n", "ROLE", "PID",
                   "STATE", "RESTARTS", "UPTIME", "IN", "OUT", "RATE/s", "DEAD", "RING", "LAG",
                   "LAST EXIT");
     for (int i = 0; i < st->nrows; i++)
