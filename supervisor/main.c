@@ -184,14 +184,10 @@ static int cmd_stop(const struct hs_config *cfg)
     }
     hs_status_path(cfg->state_dir, status_path, sizeof status_path);
     print_file(status_path);
-    FILE *f = fopen(status_path, "r");
-    char headline[256] = "";
-    if (f != NULL) {
-        if (fgets(headline, sizeof headline, f) == NULL)
-            headline[0] = '\0';
-        fclose(f);
-    }
-    return strstr(headline, "stopped cleanly") ? HS_EXIT_OK : HS_EXIT_FAILURE;
+    char state[128];
+    if (hs_status_read_state(cfg->state_dir, state, sizeof state) != 0)
+        return HS_EXIT_FAILURE;
+    return strcmp(state, HS_STATE_STOPPED_CLEANLY) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
 }
 
 int main(int argc, char **argv)

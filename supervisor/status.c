@@ -158,6 +158,27 @@ void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
 
 /* ---- files ---- */
 
+int hs_status_read_state(const char *state_dir, char *out, size_t cap)
+{
+    char path[4096], text[512];
+    hs_status_json_path(state_dir, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f != NULL)
+        fclose(f);
+    text[n] = '\0';
+    /* the object's first member, as hs_status_render_json writes it; a state
+     * never holds a quote or a backslash */
+    const char *key = "{\"state\":\"";
+    if (strncmp(text, key, strlen(key)) != 0)
+        return -1;
+    const char *start = text + strlen(key), *end = strchr(start, '"');
+    if (end == NULL)
+        return -1;
+    snprintf(out, cap, "%.*s", (int)(end - start), start);
+    return 0;
+}
+
 int hs_status_read_health(const char *state_dir, char *out, size_t cap)
 {
     char path[4096], line[1024];

@@ -61,6 +61,14 @@ void hs_status_json_path(const char *state_dir, char *out, size_t cap);
 /* Renders the table / the JSON object into b (appending). */
 void hs_status_render_table(const struct hs_status *st, struct hs_buf *b);
 void hs_status_render_json(const struct hs_status *st, struct hs_buf *b);
+/* The supervisor's last words in status, after an orderly stop that emptied
+ * every ring, and after one that could not. */
+#define HS_STATE_STOPPED_CLEANLY "stopped cleanly, rings empty"
+#define HS_STATE_STOPPED_LEFT "stopped with records left"
+
+/* The `state` of the snapshot in a state directory's status.json, into out;
+ * -1 when there is none. */
+int hs_status_read_state(const char *state_dir, char *out, size_t cap);
 /* The health word of the snapshot in a state directory's status file, into
  * out; -1 when there is none. */
 int hs_status_read_health(const char *state_dir, char *out, size_t cap);

@@ -845,7 +845,7 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     report_ready(ready_fd, "ok");
     int rc = run(&s);
     uint64_t left = records_left(&s);
-    write_status(&s, rc == HS_EXIT_OK ? "stopped cleanly, rings empty" : "stopped with records left");
+    write_status(&s, rc == HS_EXIT_OK ? HS_STATE_STOPPED_CLEANLY : HS_STATE_STOPPED_LEFT);
     hs_info("stopped (%llu records left in rings)", (unsigned long long)left);
     char pid_path[PATH_MAX + 32];
     hs_pidfile_path(s.cfg.state_dir, pid_path, sizeof pid_path);
