@@ -33,6 +33,7 @@ struct hs_config {
     char path[PATH_MAX];        /* the file this was read from */
     char csv_path[PATH_MAX];    /* a CSV file, or a directory of them */
     int follow;                 /* keep reading what is appended / added (tail -F) */
+    char encoding[64];          /* the CSV files' encoding: "auto" or a name iconv knows */
     char state_dir[PATH_MAX];
     int batch_size;             /* CSV records per Kafka message */
     int writers;                /* PostgreSQL writer processes */

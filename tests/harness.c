@@ -204,6 +204,16 @@ void generate_csv(char *out, size_t cap, const char *name, long rows, int bad_ev
     assert_int_equal(system(cmd), 0);
 }
 
+void encode_csv(const char *from, const char *to, const char *codec, int bom, int crlf)
+{
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd, "python3 -c 'import sys; t = open(sys.argv[1], encoding=\"utf-8\", "
+             "newline=\"\").read(); t = t.replace(\"\\n\", \"\\r\\n\") if %d else t; "
+             "open(sys.argv[2], \"wb\").write(((\"\\ufeff\" if %d else \"\") + t).encode(\"%s\"))' "
+             "%s %s", crlf, bom, codec, from, to);
+    assert_int_equal(system(cmd), 0);
+}
+
 static PGconn *pg(void)
 {
     static PGconn *conn;

@@ -11,8 +11,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-UNIT_TESTS="test_csv test_json test_utf8 test_ring test_config test_conninfo test_log test_pg_error"
-INTEGRATION_TESTS="test_pipeline test_passwords test_refused test_watchdog test_operations test_follow test_scaleout test_security test_chaos"
+UNIT_TESTS="test_csv test_formats test_json test_utf8 test_ring test_config test_conninfo test_log test_pg_error"
+INTEGRATION_TESTS="test_pipeline test_encodings test_passwords test_refused test_watchdog test_operations test_follow test_scaleout test_security test_chaos"
 passed=0
 failed=0
 

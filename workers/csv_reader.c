@@ -167,7 +167,7 @@ static int read_lines(struct reader *r, bool whole_only)
                      (unsigned long long)r->cur.line, strerror(errno));
             return READ_FAILED;
         }
-        if (blank(r->cur.buf, (size_t)n))
+        if (n >= 0 && blank(r->cur.buf, (size_t)n))
             continue;
         uint32_t batch = atomic_load_explicit(&r->w->seg->control->batch_size,
                                               memory_order_relaxed);
@@ -175,7 +175,12 @@ static int read_lines(struct reader *r, bool whole_only)
             return READ_FAILED;
         r->records++;
         pace(r);
-        make_item(r, r->cur.buf, (size_t)n, &r->pending);
+        if (n == HS_CSV_BAD_LINE) { /* not valid in its encoding, or too long */
+            start_item(r, &r->pending);
+            make_dead(r, r->cur.buf, r->cur.buf_len, r->cur.why, &r->pending);
+        } else {
+            make_item(r, r->cur.buf, (size_t)n, &r->pending);
+        }
         r->has_pending = true;
         r->in_batch++;
         if (hs_worker_orphaned(r->w))
@@ -189,7 +194,8 @@ static int read_lines(struct reader *r, bool whole_only)
 static int open_file(struct reader *r, const char *path, const char *base_src, uint32_t generation)
 {
     char why[256];
-    int rc = hs_csv_source_open(&r->cur, path, base_src, generation, r->tail, why, sizeof why);
+    int rc = hs_csv_source_open(&r->cur, path, base_src, generation, r->cfg->encoding, r->tail,
+                                why, sizeof why);
     if (rc == HS_CSV_BAD_HEADER) {
         hs_error("%s:1: %s", path, why);
         snprintf(r->header_error, sizeof r->header_error, "%s", why);

@@ -25,7 +25,7 @@ static uint64_t fnv1a(uint64_t h, const void *bytes, size_t n)
  * header and the first data line: what tells two files of one name apart
  * while staying the same for the same file read again. */
 static uint64_t fingerprint(const struct hs_csv_source *s, const char *base_src,
-                            const char *first_line, size_t first_len)
+                            const char *header, const char *first_line, size_t first_len)
 {
     char dir_copy[PATH_MAX], real[PATH_MAX];
     snprintf(dir_copy, sizeof dir_copy, "%s", s->path);
@@ -35,7 +35,7 @@ static uint64_t fingerprint(const struct hs_csv_source *s, const char *base_src,
     uint64_t h = fnv1a(14695981039346656037ull, dir, strlen(dir) + 1);
     h = fnv1a(h, base_src, strlen(base_src) + 1);
     h = fnv1a(h, &s->generation, sizeof s->generation);
-    h = fnv1a(h, s->buf, strlen(s->buf) + 1); /* the header line */
+    h = fnv1a(h, header, strlen(header) + 1);
     return fnv1a(h, first_line, first_len);
 }
 
@@ -53,52 +53,220 @@ static void name_source(struct hs_csv_source *s, const char *base_src, uint64_t 
              (unsigned long long)(fp >> (64 - 4 * FINGERPRINT_HEX)));
 }
 
+/* ---- reading lines ---- */
+
+#define READ_AHEAD 65536
+
+/* Refills the read-ahead buffer. Returns the bytes now in it, 0 at the end
+ * of the file, -1 on a read error. */
+static ssize_t fill(struct hs_csv_source *s)
+{
+    s->rpos = 0;
+    clearerr(s->file); /* a followed file may have grown since the last end of file */
+    s->rlen = fread(s->rbuf, 1, READ_AHEAD, s->file);
+    if (s->rlen == 0)
+        return ferror(s->file) ? -1 : 0;
+    return (ssize_t)s->rlen;
+}
+
+/* Keeps n more bytes of the line, up to HS_CSV_LINE_MAX of them. */
+static bool keep(struct hs_csv_source *s, const unsigned char *p, size_t n)
+{
+    size_t room = HS_CSV_LINE_MAX + 4 - s->raw_len;
+    size_t take = n < room ? n : room;
+    if (s->raw_len + take + 1 > s->raw_cap) {
+        size_t cap = (s->raw_len + take + 1) * 2;
+        char *bigger = realloc(s->raw, cap);
+        if (bigger == NULL)
+            return false;
+        s->raw = bigger;
+        s->raw_cap = cap;
+    }
+    memcpy(s->raw + s->raw_len, p, take);
+    s->raw_len += take;
+    s->total += n;
+    return true;
+}
+
+/* How many of the n bytes at p belong to the line: up to and including its
+ * newline, which for UTF-16/32 is a whole character at a line-relative
+ * offset that is a multiple of its size. */
+static size_t line_part(struct hs_csv_source *s, const unsigned char *p, size_t n, bool *found)
+{
+    unsigned u = s->dec.enc.nl_len;
+    if (u == 1) {
+        const unsigned char *nl = memchr(p, s->dec.enc.nl[0], n);
+        *found = nl != NULL;
+        return nl ? (size_t)(nl - p) + 1 : n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t pos = s->total + i;
+        s->unit[pos % u] = p[i];
+        if ((pos + 1) % u == 0 && memcmp(s->unit, s->dec.enc.nl, u) == 0) {
+            *found = true;
+            return i + 1;
+        }
+    }
+    *found = false;
+    return n;
+}
+
+/* Reads the bytes of the next line, its newline included. Returns 1 for a
+ * whole line, 0 at the end of the file (s->total bytes of a last line
+ * without a newline), -1 on a read error. */
+static int read_raw(struct hs_csv_source *s)
+{
+    bool found = false;
+    s->raw_len = 0;
+    s->total = 0;
+    while (!found) {
+        if (s->rpos == s->rlen) {
+            ssize_t got = fill(s);
+            if (got <= 0)
+                return (int)got;
+        }
+        size_t n = line_part(s, s->rbuf + s->rpos, s->rlen - s->rpos, &found);
+        if (!keep(s, s->rbuf + s->rpos, n))
+            return -1;
+        s->rpos += n;
+    }
+    return 1;
+}
+
+/* Moves to byte `offset` of the file, dropping what was read ahead. */
+static int seek_to(struct hs_csv_source *s, uint64_t offset)
+{
+    s->rpos = s->rlen = 0;
+    clearerr(s->file);
+    return fseeko(s->file, (off_t)offset, SEEK_SET);
+}
+
+/* A line that cannot be handed out as text: its raw bytes and the reason. */
+static ssize_t bad_line(struct hs_csv_source *s, size_t len)
+{
+    s->buf = s->raw;
+    s->buf_len = len < s->raw_len ? len : s->raw_len;
+    if (s->buf_len > HS_CSV_LINE_MAX)
+        s->buf_len = HS_CSV_LINE_MAX;
+    s->raw[s->buf_len] = '\0';
+    return HS_CSV_BAD_LINE;
+}
+
+ssize_t hs_csv_source_next(struct hs_csv_source *s, bool follow)
+{
+    int rc = read_raw(s);
+    if (rc < 0)
+        return -2;
+    if (s->total == 0 || (rc == 0 && follow)) /* still being written: read it again when whole */
+        return seek_to(s, s->offset) != 0 ? -2 : -1;
+    uint64_t start = s->offset;
+    size_t len = (size_t)s->total - (rc == 1 ? s->dec.enc.nl_len : 0);
+    s->line++;
+    s->offset += s->total;
+    if (len > HS_CSV_LINE_MAX) {
+        snprintf(s->why, sizeof s->why, "the line at byte offset %llu is %zu bytes long, above "
+                 "the %d allowed (kept cut)", (unsigned long long)start, len, HS_CSV_LINE_MAX);
+        return bad_line(s, len);
+    }
+    size_t out;
+    const char *text = hs_csv_decode(&s->dec, s->raw, len, start, &out, s->why, sizeof s->why);
+    if (text == NULL)
+        return bad_line(s, len);
+    s->buf = (char *)text;
+    s->buf_len = out;
+    s->buf[out] = '\0';
+    return (ssize_t)out;
+}
+
+/* ---- opening ---- */
+
 /* Reads the first data line without consuming it, for the fingerprint.
  * False when a followed file has none yet: its identity must wait for it. */
 static bool peek_first_line(struct hs_csv_source *s, const char *base_src, bool follow)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n = getline(&line, &cap, s->file);
-    bool whole = n > 0 && line[n - 1] == '\n';
-    if (follow && !whole) {
-        free(line);
+    char *header = strdup(s->buf);
+    uint64_t offset = s->offset, line = s->line;
+    ssize_t n = header ? hs_csv_source_next(s, follow) : -2;
+    if (n == -1 && follow) {
+        free(header);
         return false;
     }
-    size_t len = n > 0 ? (size_t)n - whole : 0;
-    name_source(s, base_src, fingerprint(s, base_src, n > 0 ? line : "", len));
-    free(line);
-    clearerr(s->file);
-    return fseeko(s->file, (off_t)s->offset, SEEK_SET) == 0;
+    bool some = n >= 0 || n == HS_CSV_BAD_LINE;
+    if (header != NULL)
+        name_source(s, base_src, fingerprint(s, base_src, header, some ? s->buf : "",
+                                             some ? s->buf_len : 0));
+    free(header);
+    s->offset = offset;
+    s->line = line;
+    return header != NULL && seek_to(s, offset) == 0;
+}
+
+/* Decides the file's encoding from its first bytes and moves past its
+ * byte-order mark. 1 when a followed file has too little to tell yet. */
+static int start_decoding(struct hs_csv_source *s, bool follow, char *why, size_t whylen)
+{
+    ssize_t got = fill(s);
+    if (got < 0)
+        return -1;
+    size_t n = s->rlen < HS_CSV_SNIFF_BYTES ? s->rlen : HS_CSV_SNIFF_BYTES;
+    if (got == 0 || (follow && n < HS_CSV_SNIFF_BYTES && memchr(s->rbuf, '\n', n) == NULL))
+        return 1; /* not even a first line: its byte-order mark may be incomplete */
+    struct hs_csv_encoding enc;
+    if (hs_csv_encoding_detect(s->rbuf, n, s->encoding, &enc, why, whylen) != 0 ||
+        hs_csv_decoder_open(&s->dec, &enc, why, whylen) != 0)
+        return -2;
+    s->rpos = enc.bom_len;
+    s->offset = enc.bom_len;
+    return 0;
+}
+
+/* A file that cannot be read as text is reported like a bad header. */
+static enum hs_csv_open unreadable(struct hs_csv_source *s, const char *base_src)
+{
+    s->buf = s->raw;
+    if (s->raw != NULL)
+        s->raw[0] = '\0';
+    s->line = 1; /* the dead letter's place: the line that should be the header */
+    name_source(s, base_src, fingerprint(s, base_src, "", "", 0));
+    return s->raw != NULL ? HS_CSV_BAD_HEADER : HS_CSV_NO_FILE;
 }
 
 enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
-                                    const char *base_src, uint32_t generation, bool follow,
-                                    char *why, size_t whylen)
+                                    const char *base_src, uint32_t generation,
+                                    const char *encoding, bool follow, char *why, size_t whylen)
 {
     struct stat st;
     memset(s, 0, sizeof *s);
     snprintf(s->path, sizeof s->path, "%s", path);
+    snprintf(s->encoding, sizeof s->encoding, "%s", encoding);
     s->generation = generation;
     s->file = fopen(path, "r");
-    if (s->file == NULL || fstat(fileno(s->file), &st) != 0) {
-        int saved = errno;
+    s->rbuf = malloc(READ_AHEAD);
+    s->raw = malloc(s->raw_cap = 256);
+    if (s->file == NULL || s->rbuf == NULL || s->raw == NULL || fstat(fileno(s->file), &st) != 0) {
+        int saved = s->file == NULL ? errno : ENOMEM;
         hs_csv_source_close(s);
         errno = saved;
         return HS_CSV_NO_FILE;
     }
     s->dev = (uint64_t)st.st_dev;
     s->ino = (uint64_t)st.st_ino;
-    ssize_t n = hs_csv_source_next(s, follow);
+    int started = start_decoding(s, follow, why, whylen);
+    if (started == -2)
+        return unreadable(s, base_src);
+    ssize_t n = started == 0 ? hs_csv_source_next(s, follow) : -1;
+    if (n == HS_CSV_BAD_LINE) {
+        snprintf(why, whylen, "%s", s->why);
+        return unreadable(s, base_src);
+    }
     if (n < 0) {
         hs_csv_source_close(s);
         return HS_CSV_EMPTY;
     }
     if (hs_csv_parse_header(s->buf, (size_t)n, &s->header, why, whylen) != 0) {
-        name_source(s, base_src, fingerprint(s, base_src, "", 0));
+        name_source(s, base_src, fingerprint(s, base_src, s->buf, "", 0));
         return HS_CSV_BAD_HEADER;
     }
-    s->buf[n] = '\0'; /* the header without its newline, for the fingerprint */
     if (!peek_first_line(s, base_src, follow)) {
         hs_csv_source_close(s);
         return HS_CSV_EMPTY;
@@ -110,29 +278,11 @@ int hs_csv_source_seek(struct hs_csv_source *s, uint64_t offset, uint64_t line)
 {
     if (offset <= s->offset)
         return 0; /* nothing beyond the header had been read */
-    if (fseeko(s->file, (off_t)offset, SEEK_SET) != 0)
+    if (seek_to(s, offset) != 0)
         return -1;
     s->offset = offset;
     s->line = line;
     return 0;
-}
-
-ssize_t hs_csv_source_next(struct hs_csv_source *s, bool follow)
-{
-    clearerr(s->file); /* a followed file may have grown since the last end of file */
-    ssize_t n = getline(&s->buf, &s->cap, s->file);
-    if (n < 0)
-        return ferror(s->file) ? -2 : -1;
-    if (s->buf[n - 1] != '\n' && follow) {
-        if (fseeko(s->file, (off_t)s->offset, SEEK_SET) != 0)
-            return -2;
-        return -1; /* still being written: read it again when it is whole */
-    }
-    s->line++;
-    s->offset += (uint64_t)n;
-    if (s->buf[n - 1] == '\n')
-        n--;
-    return n;
 }
 
 bool hs_csv_source_replaced(const struct hs_csv_source *s, const char *path)
@@ -149,8 +299,11 @@ void hs_csv_source_close(struct hs_csv_source *s)
 {
     if (s->file != NULL)
         fclose(s->file);
-    free(s->buf);
+    hs_csv_decoder_close(&s->dec);
+    free(s->rbuf);
+    free(s->raw);
     s->file = NULL;
-    s->buf = NULL;
-    s->cap = 0;
+    s->buf = s->raw = NULL;
+    s->rbuf = NULL;
+    s->raw_cap = s->raw_len = 0;
 }

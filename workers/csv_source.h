@@ -5,6 +5,8 @@
  *
  * Lines are handed out whole: while a file is followed, a last line without
  * its newline is still being written, so it is left for the next read.
+ * Lines are split on the file's own newline (see csv_decode.h) and handed
+ * out as UTF-8; `offset` always counts bytes of the file as it is on disk.
  */
 #ifndef HS_CSV_SOURCE_H
 #define HS_CSV_SOURCE_H
@@ -16,7 +18,10 @@
 #include <sys/types.h>
 
 #include "csv.h"
+#include "csv_decode.h"
 #include "record.h"
+
+#define HS_CSV_LINE_MAX (1 << 20) /* longer lines become dead letters, cut */
 
 struct hs_csv_source {
     FILE *file;
@@ -27,8 +32,17 @@ struct hs_csv_source {
     struct hs_csv_header header;
     uint64_t line;   /* number of the last line read */
     uint64_t offset; /* byte offset just past it */
-    char *buf;       /* the last line read */
-    size_t cap;
+    char *buf;       /* the last line read, as UTF-8, NUL-terminated (not owned) */
+    size_t buf_len;
+    char why[HS_REASON_MAX]; /* why the last line could not be decoded */
+    char encoding[HS_CSV_ENCODING_MAX]; /* the setting */
+    struct hs_csv_decoder dec;
+    unsigned char *rbuf; /* bytes read ahead from the file */
+    size_t rpos, rlen;
+    char *raw;           /* the last line's bytes as in the file, at most HS_CSV_LINE_MAX */
+    size_t raw_len, raw_cap;
+    uint64_t total;      /* bytes of the last line, its newline included */
+    unsigned char unit[4]; /* the character being read, for newlines of 2 or 4 bytes */
 };
 
 enum hs_csv_open {
@@ -38,19 +52,22 @@ enum hs_csv_open {
     HS_CSV_BAD_HEADER = -2, /* the reason is in `why`, the line in s->buf */
 };
 
-/* Opens `path` and reads its header; the source name (the records' identity)
+/* Opens `path`, decides its encoding (`encoding`: the setting) and reads its header; the source name (the records' identity)
  * is `base_src`, "~generation" when generation > 0, and "#" and a fingerprint
  * of the file's directory, name, generation, header and first data line.
  * A followed file whose first data line is not yet whole counts as empty.
  * `follow`: see hs_csv_source_next. */
 enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
-                                    const char *base_src, uint32_t generation, bool follow,
-                                    char *why, size_t whylen);
+                                    const char *base_src, uint32_t generation,
+                                    const char *encoding, bool follow, char *why, size_t whylen);
 /* Continues after line `line`, which ends at byte `offset`. Returns 0 or -1 (errno). */
 int hs_csv_source_seek(struct hs_csv_source *s, uint64_t offset, uint64_t line);
 /* Reads the next line into s->buf: its length without the newline, or -1 at the
  * end of the file (and when following, before an unfinished last line), or
- * -2 on a read error (errno). */
+ * -2 on a read error (errno), or HS_CSV_BAD_LINE when the line is not valid in
+ * its encoding or too long: the reason in s->why, its raw bytes in s->buf
+ * (s->buf_len of them). */
+#define HS_CSV_BAD_LINE (-3)
 ssize_t hs_csv_source_next(struct hs_csv_source *s, bool follow);
 /* Whether `path` no longer names this file (replaced or removed), or the file
  * was truncated below what has been read: then the next file is due. */

@@ -1,0 +1,296 @@
+/*
+ * test_formats.c - input formats: encoding detection and its refusals,
+ * decoding line by line, and whole files read through csv_source (offsets in
+ * the original file, resume by seeking, hostile files). Fixtures are made
+ * from data/housing.csv in build/it/.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#include "../workers/csv_decode.h"
+#include "../workers/csv_source.h"
+
+#define ERR 256
+
+static int detect(const char *bytes, size_t n, const char *setting, struct hs_csv_encoding *e,
+                  char *err)
+{
+    return hs_csv_encoding_detect((const unsigned char *)bytes, n, setting, e, err, ERR);
+}
+
+static void byte_order_marks_decide(void **state)
+{
+    (void)state;
+    struct hs_csv_encoding e;
+    char err[ERR] = "";
+    assert_int_equal(detect("CRIM,ZN", 7, "auto", &e, err), 0);
+    assert_true(e.utf8 && e.bom_len == 0 && e.nl_len == 1 && e.nl[0] == '\n');
+    assert_int_equal(detect("\xef\xbb\xbf" "CRIM", 7, "auto", &e, err), 0);
+    assert_true(e.utf8 && e.bom_len == 3);
+    assert_int_equal(detect("\xff\xfe" "C\0R\0", 6, "AUTO", &e, err), 0);
+    assert_string_equal(e.name, "UTF-16LE");
+    assert_true(!e.utf8 && e.bom_len == 2 && e.nl_len == 2 && memcmp(e.nl, "\n\0", 2) == 0);
+    assert_int_equal(detect("\xfe\xff\0C\0R", 6, "auto", &e, err), 0);
+    assert_string_equal(e.name, "UTF-16BE");
+    assert_true(e.nl_len == 2 && memcmp(e.nl, "\0\n", 2) == 0);
+}
+
+static void unreadable_files_are_named(void **state)
+{
+    (void)state;
+    struct hs_csv_encoding e;
+    char err[ERR] = "";
+    assert_int_equal(detect("\xff\xfe\0\0C\0\0\0", 8, "auto", &e, err), -1);
+    assert_non_null(strstr(err, "UTF-32LE byte-order mark"));
+    assert_non_null(strstr(err, "encoding = \"UTF-32LE\""));
+    assert_int_equal(detect("C\0R\0I\0M\0,\0Z\0N\0\n\0", 16, "auto", &e, err), -1);
+    assert_string_equal(err, "looks like UTF-16LE without a byte-order mark (every other byte "
+                             "is NUL): set encoding = \"UTF-16LE\"");
+    assert_int_equal(detect("\0C\0R\0I\0M", 8, "auto", &e, err), -1);
+    assert_non_null(strstr(err, "set encoding = \"UTF-16BE\""));
+    assert_int_equal(detect("\x7f" "ELF\2\1\1\0\0\0\0\0abcdefgh", 20, "auto", &e, err), -1);
+    assert_non_null(strstr(err, "holds a NUL byte at byte offset 7: a binary file"));
+    assert_int_equal(detect("\x1f\x8b\x08\0", 4, "auto", &e, err), -1);
+    assert_non_null(strstr(err, "gzip-compressed"));
+    assert_null(strstr(err, "NUL byte")); /* never "field 1 contains a NUL byte" */
+}
+
+static void named_encodings(void **state)
+{
+    (void)state;
+    struct hs_csv_encoding e;
+    char err[ERR] = "";
+    assert_int_equal(hs_csv_encoding_check("auto", err, ERR), 0);
+    assert_int_equal(hs_csv_encoding_check("latin1", err, ERR), 0);
+    assert_int_equal(hs_csv_encoding_check("cp1252", err, ERR), 0);
+    assert_int_equal(hs_csv_encoding_check("UTF-16LE", err, ERR), 0);
+    assert_int_equal(hs_csv_encoding_check("klingon", err, ERR), -1);
+    assert_non_null(strstr(err, "encoding = \"klingon\" is not an encoding iconv knows"));
+    assert_int_equal(hs_csv_encoding_check("", err, ERR), -1);
+    assert_int_equal(hs_csv_encoding_check("UTF-8//IGNORE", err, ERR), -1);
+    assert_int_equal(hs_csv_encoding_check("UTF-16", err, ERR), -1);
+    assert_non_null(strstr(err, "cannot be split into lines"));
+    /* a named encoding skips its own byte-order mark, and only that */
+    assert_int_equal(detect("\xff\xfe" "C\0", 4, "UTF-16LE", &e, err), 0);
+    assert_int_equal(e.bom_len, 2);
+    assert_int_equal(detect("\xff\xfe" "C\0", 4, "latin1", &e, err), 0);
+    assert_int_equal(e.bom_len, 0);
+}
+
+static const char *decode(struct hs_csv_decoder *d, const char *enc, const char *line, size_t n,
+                          size_t *out, char *err)
+{
+    struct hs_csv_encoding e;
+    assert_int_equal(detect("x\n", 2, enc, &e, err), 0);
+    hs_csv_decoder_close(d);
+    assert_int_equal(hs_csv_decoder_open(d, &e, err, ERR), 0);
+    return hs_csv_decode(d, line, n, 1000, out, err, ERR);
+}
+
+static void lines_are_decoded_or_named(void **state)
+{
+    (void)state;
+    struct hs_csv_decoder d = {0};
+    char err[ERR] = "";
+    size_t n;
+    const char *t = decode(&d, "UTF-16LE", "1\0,\0\xe9\0", 6, &n, err);
+    assert_non_null(t);
+    assert_int_equal(n, 4);
+    assert_memory_equal(t, "1,\xc3\xa9", 4);
+    assert_null(decode(&d, "UTF-16LE", "1\0,\0\xe9", 5, &n, err)); /* cut short */
+    assert_string_equal(err, "the line ends inside a UTF-16LE character at byte offset 1004 "
+                             "(a truncated or corrupt file?)");
+    assert_null(decode(&d, "UTF-16LE", "1\0\x00\xdc", 4, &n, err)); /* lone surrogate */
+    assert_string_equal(err, "not valid UTF-16LE at byte offset 1002");
+    t = decode(&d, "cp1252", "\x80,1", 3, &n, err);
+    assert_non_null(t);
+    assert_memory_equal(t, "\xe2\x82\xac,1", 5);
+    assert_null(decode(&d, "auto", "1,2\xff", 4, &n, err));
+    assert_non_null(strstr(err, "not valid UTF-8 at byte offset 1003"));
+    assert_null(decode(&d, "auto", "1,\0002", 4, &n, err));
+    assert_non_null(strstr(err, "NUL byte at byte offset 1002: not UTF-8 text"));
+    assert_null(decode(&d, "latin1", "1,\0002", 4, &n, err));
+    assert_non_null(strstr(err, "holds a NUL character"));
+    hs_csv_decoder_close(&d);
+}
+
+/* ---- whole files ---- */
+
+static char plain[PATH_MAX];
+
+static void fixture(char *out, size_t cap, const char *name, const char *codec, int bom, int crlf)
+{
+    assert_int_equal(system("mkdir -p build/it"), 0);
+    snprintf(out, cap, "build/it/%s-%d.csv", name, (int)getpid());
+    encode_csv("data/housing.csv", out, codec, bom, crlf);
+}
+
+/* The lines of data/housing.csv, to compare with. */
+static char **plain_lines(int *count)
+{
+    FILE *f = fopen("data/housing.csv", "r");
+    assert_non_null(f);
+    char **lines = calloc(600, sizeof *lines), *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int i = 0;
+    while ((n = getline(&line, &cap, f)) > 0 && i < 600)
+        lines[i++] = strndup(line, (size_t)n - (line[n - 1] == '\n'));
+    free(line);
+    fclose(f);
+    *count = i;
+    return lines;
+}
+
+static void free_lines(char **lines, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+static void open_ok(struct hs_csv_source *s, const char *path, const char *enc)
+{
+    char why[ERR] = "";
+    int rc = hs_csv_source_open(s, path, "x.csv", 0, enc, false, why, ERR);
+    if (rc != HS_CSV_OPENED)
+        fail_msg("%s: open gave %d: %s", path, rc, why);
+}
+
+/* Every line of the file as in data/housing.csv; the offset ends at the file's size. */
+static void reads_like_plain(const char *path, const char *enc, size_t strip)
+{
+    int count;
+    char **lines = plain_lines(&count);
+    struct hs_csv_source s;
+    open_ok(&s, path, enc);
+    ssize_t n;
+    int i = 1;
+    while ((n = hs_csv_source_next(&s, false)) != -1) {
+        assert_true(n >= 0);
+        assert_int_equal((size_t)n - strip, strlen(lines[i]));
+        assert_memory_equal(s.buf, lines[i], (size_t)n - strip);
+        i++;
+    }
+    assert_int_equal(i, count);
+    FILE *f = fopen(path, "r");
+    fseek(f, 0, SEEK_END);
+    assert_int_equal(s.offset, (uint64_t)ftell(f));
+    fclose(f);
+    hs_csv_source_close(&s);
+    free_lines(lines, count);
+}
+
+static void utf8_bom_utf16_and_cp1252_files_read_like_plain(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    fixture(path, sizeof path, "bom", "utf-8", 1, 0);
+    reads_like_plain(path, "auto", 0); /* the header no longer "lacks column CRIM" */
+    fixture(path, sizeof path, "u16le", "utf-16-le", 1, 1);
+    reads_like_plain(path, "auto", 1);
+    fixture(path, sizeof path, "u16be", "utf-16-be", 1, 0);
+    reads_like_plain(path, "auto", 0);
+    fixture(path, sizeof path, "u16nobom", "utf-16-le", 0, 0);
+    reads_like_plain(path, "UTF-16LE", 0);
+    fixture(path, sizeof path, "cp1252", "cp1252", 0, 1);
+    reads_like_plain(path, "cp1252", 1);
+    snprintf(plain, sizeof plain, "%s", path);
+}
+
+/* Resuming at a stored offset in a UTF-16 file reads the next line whole. */
+static void offsets_are_in_the_original_file(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    struct hs_csv_source s;
+    fixture(path, sizeof path, "resume", "utf-16-le", 1, 1);
+    open_ok(&s, path, "auto");
+    assert_int_equal(s.offset, 2 + 2 * (strlen("CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV") + 2));
+    for (int i = 0; i < 10; i++)
+        assert_true(hs_csv_source_next(&s, false) > 0);
+    uint64_t offset = s.offset, line = s.line;
+    ssize_t n = hs_csv_source_next(&s, false);
+    char *eleventh = strndup(s.buf, (size_t)n);
+    hs_csv_source_close(&s);
+    open_ok(&s, path, "auto");
+    assert_int_equal(hs_csv_source_seek(&s, offset, line), 0);
+    assert_int_equal(hs_csv_source_next(&s, false), n);
+    assert_string_equal(s.buf, eleventh);
+    assert_int_equal(s.line, line + 1);
+    free(eleventh);
+    hs_csv_source_close(&s);
+}
+
+static void write_bytes(const char *path, const char *bytes, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+}
+
+#define H16 "C\0R\0I\0M\0"
+
+/* A truncated UTF-16 file, a byte-order mark then garbage, a line of 2 MB:
+ * each is a clear reason, never a crash or a silent loss. */
+static void hostile_files(void **state)
+{
+    (void)state;
+    char path[PATH_MAX], why[ERR] = "";
+    struct hs_csv_source s;
+    snprintf(path, sizeof path, "build/it/hostile-%d.csv", (int)getpid());
+    write_bytes(path, "\xff\xfe\x00\xd8\x00\xd8\n\0", 8);
+    assert_int_equal(hs_csv_source_open(&s, path, "x.csv", 0, "auto", false, why, ERR),
+                     HS_CSV_BAD_HEADER);
+    assert_string_equal(why, "not valid UTF-16LE at byte offset 2");
+    hs_csv_source_close(&s);
+    write_bytes(path, "\xff\xfe" H16 "\n", 11); /* cut in its newline */
+    assert_int_equal(hs_csv_source_open(&s, path, "x.csv", 0, "auto", false, why, ERR),
+                     HS_CSV_BAD_HEADER);
+    assert_non_null(strstr(why, "ends inside a UTF-16LE character at byte offset 10"));
+    hs_csv_source_close(&s);
+
+    /* a header, a line of 2 MB, a good line */
+    const char *header = "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV\n";
+    size_t big = 2u << 20, hl = strlen(header);
+    char *bytes = malloc(hl + big + 100);
+    memcpy(bytes, header, hl);
+    memset(bytes + hl, '7', big);
+    const char *row = "\n1,2,3,0,5,6,7,8,9,10,11,12,13,14\n";
+    memcpy(bytes + hl + big, row, strlen(row));
+    write_bytes(path, bytes, hl + big + strlen(row));
+    free(bytes);
+    open_ok(&s, path, "auto");
+    assert_int_equal(hs_csv_source_next(&s, false), HS_CSV_BAD_LINE);
+    assert_non_null(strstr(s.why, "is 2097152 bytes long, above the 1048576 allowed"));
+    assert_int_equal(s.buf_len, HS_CSV_LINE_MAX);
+    assert_int_equal(hs_csv_source_next(&s, false), 32);
+    assert_int_equal(s.line, 3);
+    assert_int_equal(hs_csv_source_next(&s, false), -1);
+    hs_csv_source_close(&s);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(byte_order_marks_decide),
+        cmocka_unit_test(unreadable_files_are_named),
+        cmocka_unit_test(named_encodings),
+        cmocka_unit_test(lines_are_decoded_or_named),
+        cmocka_unit_test(utf8_bom_utf16_and_cp1252_files_read_like_plain),
+        cmocka_unit_test(offsets_are_in_the_original_file),
+        cmocka_unit_test(hostile_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
