@@ -26,8 +26,10 @@ static double now_s(void)
 static long one_pass(const char *path, const char *encoding)
 {
     struct hs_csv_source s;
+    struct hs_csv_format format;
     char why[256];
-    if (hs_csv_source_open(&s, path, "bench.csv", 0, encoding, false, why, sizeof why) !=
+    if (hs_csv_format_from(encoding, "auto", "auto", &format, why, sizeof why) != 0 ||
+        hs_csv_source_open(&s, path, "bench.csv", 0, &format, false, why, sizeof why) !=
         HS_CSV_OPENED) {
         fprintf(stderr, "%s: %s\n", path, why);
         return -1;

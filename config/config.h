@@ -34,6 +34,8 @@ struct hs_config {
     char csv_path[PATH_MAX];    /* a CSV file, or a directory of them */
     int follow;                 /* keep reading what is appended / added (tail -F) */
     char encoding[64];          /* the CSV files' encoding: "auto" or a name iconv knows */
+    char delimiter[16];         /* auto, comma, semicolon, tab, pipe, whitespace */
+    char decimal_comma[8];      /* auto, true, false */
     char state_dir[PATH_MAX];
     int batch_size;             /* CSV records per Kafka message */
     int writers;                /* PostgreSQL writer processes */

@@ -204,14 +204,18 @@ void generate_csv(char *out, size_t cap, const char *name, long rows, int bad_ev
     assert_int_equal(system(cmd), 0);
 }
 
-void encode_csv(const char *from, const char *to, const char *codec, int bom, int crlf)
+void layout_csv(const char *from, const char *to, const char *codec, int bom, int crlf,
+                const char *layout)
 {
     char cmd[2000];
-    snprintf(cmd, sizeof cmd, "python3 -c 'import sys; t = open(sys.argv[1], encoding=\"utf-8\", "
-             "newline=\"\").read(); t = t.replace(\"\\n\", \"\\r\\n\") if %d else t; "
-             "open(sys.argv[2], \"wb\").write(((\"\\ufeff\" if %d else \"\") + t).encode(\"%s\"))' "
-             "%s %s", crlf, bom, codec, from, to);
+    snprintf(cmd, sizeof cmd, "python3 tests/fixture.py '%s' '%s' --codec %s --layout %s%s%s", from,
+             to, codec, layout, bom ? " --bom" : "", crlf ? " --crlf" : "");
     assert_int_equal(system(cmd), 0);
+}
+
+void encode_csv(const char *from, const char *to, const char *codec, int bom, int crlf)
+{
+    layout_csv(from, to, codec, bom, crlf, "plain");
 }
 
 static PGconn *pg(void)

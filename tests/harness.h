@@ -58,6 +58,10 @@ void generate_csv(char *out, size_t cap, const char *name, long rows, int bad_ev
  * "cp1252", ...), with a byte-order mark (U+FEFF encoded) when bom, and
  * CRLF newlines when crlf. */
 void encode_csv(const char *from, const char *to, const char *codec, int bom, int crlf);
+/* The same in another layout (tests/fixture.py): "seed" (a comma header over rows aligned
+ * with spaces), "euro" (semicolons, decimal commas), "tab", "pipe", "spaces", "bare". */
+void layout_csv(const char *from, const char *to, const char *codec, int bom, int crlf,
+                const char *layout);
 
 /* PostgreSQL: the value of a one-row one-column query (empty string on NULL). */
 double sql_double(const char *query);

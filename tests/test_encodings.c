@@ -1,7 +1,9 @@
 /*
- * test_encodings.c - CSV files in other encodings, end to end against the
- * real Kafka broker and PostgreSQL: UTF-16 and UTF-8 with a byte-order mark
- * land all 506 rows of data/housing.csv with its column sums, a line invalid
+ * test_encodings.c - CSV files in other encodings and layouts, end to end
+ * against the real Kafka broker and PostgreSQL: UTF-16 and UTF-8 with a
+ * byte-order mark, the seed project's file (a comma header over rows aligned
+ * with spaces), semicolons with decimal commas, tabs and pipes each land all
+ * 506 rows of data/housing.csv with its column sums, a line invalid
  * in its encoding and an unreadable file become the documented dead letters,
  * a CSV reader killed in the middle of a UTF-16 file loses and doubles
  * nothing, and an encoding iconv does not know is refused at start.
@@ -115,6 +117,34 @@ static void directory_of_encodings(void **state)
     stop(&r);
 }
 
+/* The seed project's own file and the other layouts, in one directory. */
+static void every_layout_lands(void **state)
+{
+    (void)state;
+    struct run r;
+    char path[600], dir[300];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    snprintf(dir, sizeof dir, "build/it/layouts-%d", (int)getpid());
+    assert_int_equal(system("mkdir -p build/it"), 0);
+    snprintf(path, sizeof path, "mkdir -p %s", dir);
+    assert_int_equal(system(path), 0);
+    static const struct { const char *name, *layout, *codec; int bom, crlf; } files[] = {
+        {"a-seed.csv", "seed", "utf-16-le", 1, 1}, {"b-euro.csv", "euro", "utf-8", 1, 1},
+        {"c-tab.csv", "tab", "utf-16-be", 1, 0}, {"d-pipe.csv", "pipe", "utf-8", 0, 0},
+        {"e-spaces.csv", "spaces", "utf-8", 0, 1},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
+        layout_csv("data/housing.csv", path, files[i].codec, files[i].bom, files[i].crlf,
+                   files[i].layout);
+    }
+    run_init(&r, "layouts", dir, NULL);
+    start(&r);
+    assert_lands("%-%.csv#%", 5);
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
+    stop(&r);
+}
+
 /* A line that is not UTF-8 becomes a dead letter naming its byte offset; an
  * encoding named by the setting (cp1252) reads what UTF-8 would refuse. */
 static void invalid_lines_and_named_encodings(void **state)
@@ -193,6 +223,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(utf16le_file_lands_every_row),
         cmocka_unit_test(directory_of_encodings),
+        cmocka_unit_test(every_layout_lands),
         cmocka_unit_test(invalid_lines_and_named_encodings),
         cmocka_unit_test(killed_reader_resumes_in_utf16),
         cmocka_unit_test(unknown_encoding_is_refused),

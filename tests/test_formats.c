@@ -21,6 +21,15 @@
 
 #define ERR 256
 
+/* The format settings with `encoding` and everything else on auto. */
+static const struct hs_csv_format *fmt(const char *encoding)
+{
+    static struct hs_csv_format f;
+    memset(&f, 0, sizeof f);
+    snprintf(f.encoding, sizeof f.encoding, "%s", encoding);
+    return &f;
+}
+
 static int detect(const char *bytes, size_t n, const char *setting, struct hs_csv_encoding *e,
                   char *err)
 {
@@ -161,7 +170,7 @@ static void free_lines(char **lines, int n)
 static void open_ok(struct hs_csv_source *s, const char *path, const char *enc)
 {
     char why[ERR] = "";
-    int rc = hs_csv_source_open(s, path, "x.csv", 0, enc, false, why, ERR);
+    int rc = hs_csv_source_open(s, path, "x.csv", 0, fmt(enc), false, why, ERR);
     if (rc != HS_CSV_OPENED)
         fail_msg("%s: open gave %d: %s", path, rc, why);
 }
@@ -207,6 +216,44 @@ static void utf8_bom_utf16_and_cp1252_files_read_like_plain(void **state)
     snprintf(plain, sizeof plain, "%s", path);
 }
 
+/* The seed project's file (UTF-16LE, byte-order mark, CRLF, a comma header
+ * over rows aligned with spaces) and the other layouts: every row parses to
+ * the values of data/housing.csv. */
+static void every_layout_parses_like_plain(void **state)
+{
+    (void)state;
+    static const struct { const char *layout, *codec; int bom, crlf; } cases[] = {
+        {"seed", "utf-16-le", 1, 1}, {"euro", "utf-8", 1, 1}, {"tab", "utf-16-be", 1, 0},
+        {"pipe", "cp1252", 0, 0}, {"spaces", "utf-8", 0, 1},
+    };
+    struct hs_csv_source ref, s;
+    char path[PATH_MAX], why[ERR];
+    double want[HS_NCOLS], got[HS_NCOLS];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(path, sizeof path, "build/it/layout-%s-%d.csv", cases[i].layout, (int)getpid());
+        layout_csv("data/housing.csv", path, cases[i].codec, cases[i].bom, cases[i].crlf,
+                   cases[i].layout);
+        open_ok(&ref, "data/housing.csv", "auto");
+        open_ok(&s, path, strcmp(cases[i].codec, "cp1252") == 0 ? "cp1252" : "auto");
+        ssize_t n;
+        long rows = 0;
+        while ((n = hs_csv_source_next(&ref, false)) >= 0) {
+            assert_int_equal(hs_csv_parse_record(ref.buf, (size_t)n, &ref.header, want, why, ERR), 0);
+            n = hs_csv_source_next(&s, false);
+            assert_true(n >= 0);
+            if (hs_csv_parse_record(s.buf, (size_t)n, &s.header, got, why, ERR) != 0)
+                fail_msg("%s:%llu: %s", path, (unsigned long long)s.line, why);
+            assert_memory_equal(got, want, sizeof want);
+            rows++;
+        }
+        assert_int_equal(rows, 506);
+        assert_int_equal(hs_csv_source_next(&s, false), -1);
+        hs_csv_source_close(&ref);
+        hs_csv_source_close(&s);
+        unlink(path);
+    }
+}
+
 /* Resuming at a stored offset in a UTF-16 file reads the next line whole. */
 static void offsets_are_in_the_original_file(void **state)
 {
@@ -250,12 +297,12 @@ static void hostile_files(void **state)
     struct hs_csv_source s;
     snprintf(path, sizeof path, "build/it/hostile-%d.csv", (int)getpid());
     write_bytes(path, "\xff\xfe\x00\xd8\x00\xd8\n\0", 8);
-    assert_int_equal(hs_csv_source_open(&s, path, "x.csv", 0, "auto", false, why, ERR),
+    assert_int_equal(hs_csv_source_open(&s, path, "x.csv", 0, fmt("auto"), false, why, ERR),
                      HS_CSV_BAD_HEADER);
     assert_string_equal(why, "not valid UTF-16LE at byte offset 2");
     hs_csv_source_close(&s);
     write_bytes(path, "\xff\xfe" H16 "\n", 11); /* cut in its newline */
-    assert_int_equal(hs_csv_source_open(&s, path, "x.csv", 0, "auto", false, why, ERR),
+    assert_int_equal(hs_csv_source_open(&s, path, "x.csv", 0, fmt("auto"), false, why, ERR),
                      HS_CSV_BAD_HEADER);
     assert_non_null(strstr(why, "ends inside a UTF-16LE character at byte offset 10"));
     hs_csv_source_close(&s);
@@ -289,6 +336,7 @@ int main(void)
         cmocka_unit_test(named_encodings),
         cmocka_unit_test(lines_are_decoded_or_named),
         cmocka_unit_test(utf8_bom_utf16_and_cp1252_files_read_like_plain),
+        cmocka_unit_test(every_layout_parses_like_plain),
         cmocka_unit_test(offsets_are_in_the_original_file),
         cmocka_unit_test(hostile_files),
     };

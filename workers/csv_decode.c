@@ -173,11 +173,27 @@ int hs_csv_decoder_open(struct hs_csv_decoder *d, const struct hs_csv_encoding *
     return 0;
 }
 
+/* How many leading bytes are ASCII without NUL, 8 at a time: a CSV line of
+ * numbers is all ASCII, so this is usually the whole check. */
+static size_t ascii_prefix(const char *line, size_t len)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, line + i, 8);
+        if ((w & highs) != 0 || ((w - ones) & ~w & highs) != 0) /* a high bit, or a zero byte */
+            break;
+    }
+    return i;
+}
+
 /* UTF-8 input is only checked: the common case stays a single pass. */
 static const char *check_utf8(const char *line, size_t len, uint64_t offset, size_t *outlen,
                               char *err, size_t errlen)
 {
-    size_t bad = hs_utf8_invalid_at(line, len);
+    size_t ok = ascii_prefix(line, len);
+    size_t bad = ok + hs_utf8_invalid_at(line + ok, len - ok);
     if (bad == len) {
         *outlen = len;
         return line;

@@ -42,6 +42,7 @@
 struct reader {
     struct hs_worker *w;
     const struct hs_config *cfg;
+    struct hs_csv_format format; /* encoding, delimiter, decimal_comma */
     bool follow;                 /* follow = true */
     bool tail;                   /* follow a single file: wait at its end for more */
     struct hs_csv_source cur;
@@ -194,7 +195,7 @@ static int read_lines(struct reader *r, bool whole_only)
 static int open_file(struct reader *r, const char *path, const char *base_src, uint32_t generation)
 {
     char why[256];
-    int rc = hs_csv_source_open(&r->cur, path, base_src, generation, r->cfg->encoding, r->tail,
+    int rc = hs_csv_source_open(&r->cur, path, base_src, generation, &r->format, r->tail,
                                 why, sizeof why);
     if (rc == HS_CSV_BAD_HEADER) {
         hs_error("%s:1: %s", path, why);
@@ -580,6 +581,13 @@ int hs_csv_reader_main(struct hs_worker *w)
     }
     *r = (struct reader){.w = w, .cfg = w->cfg, .follow = w->cfg->follow != 0,
                          .started_us = hs_now_us()};
+    char why[256];
+    if (hs_csv_format_from(w->cfg->encoding, w->cfg->delimiter, w->cfg->decimal_comma,
+                           &r->format, why, sizeof why) != 0) {
+        hs_error("%s", why); /* not reached: checked when the configuration was loaded */
+        free(r);
+        return HS_EXIT_FATAL;
+    }
     find_resume(r);
     bool directory = stat(w->cfg->csv_path, &st) == 0 && S_ISDIR(st.st_mode);
     r->tail = r->follow && !directory;

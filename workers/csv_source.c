@@ -53,6 +53,16 @@ static void name_source(struct hs_csv_source *s, const char *base_src, uint64_t 
              (unsigned long long)(fp >> (64 - 4 * FINGERPRINT_HEX)));
 }
 
+int hs_csv_format_from(const char *encoding, const char *delimiter, const char *decimal_comma,
+                       struct hs_csv_format *f, char *err, size_t errlen)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->encoding, sizeof f->encoding, "%s", encoding);
+    if (hs_csv_encoding_check(encoding, err, errlen) != 0)
+        return -1;
+    return hs_csv_dialect_parse(delimiter, decimal_comma, &f->dialect, err, errlen);
+}
+
 /* ---- reading lines ---- */
 
 #define READ_AHEAD 65536
@@ -212,7 +222,7 @@ static int start_decoding(struct hs_csv_source *s, bool follow, char *why, size_
     if (got == 0 || (follow && n < HS_CSV_SNIFF_BYTES && memchr(s->rbuf, '\n', n) == NULL))
         return 1; /* not even a first line: its byte-order mark may be incomplete */
     struct hs_csv_encoding enc;
-    if (hs_csv_encoding_detect(s->rbuf, n, s->encoding, &enc, why, whylen) != 0 ||
+    if (hs_csv_encoding_detect(s->rbuf, n, s->format.encoding, &enc, why, whylen) != 0 ||
         hs_csv_decoder_open(&s->dec, &enc, why, whylen) != 0)
         return -2;
     s->rpos = enc.bom_len;
@@ -233,12 +243,13 @@ static enum hs_csv_open unreadable(struct hs_csv_source *s, const char *base_src
 
 enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
                                     const char *base_src, uint32_t generation,
-                                    const char *encoding, bool follow, char *why, size_t whylen)
+                                    const struct hs_csv_format *format, bool follow,
+                                    char *why, size_t whylen)
 {
     struct stat st;
     memset(s, 0, sizeof *s);
     snprintf(s->path, sizeof s->path, "%s", path);
-    snprintf(s->encoding, sizeof s->encoding, "%s", encoding);
+    s->format = *format;
     s->generation = generation;
     s->file = fopen(path, "r");
     s->rbuf = malloc(READ_AHEAD);
@@ -263,7 +274,8 @@ enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
         hs_csv_source_close(s);
         return HS_CSV_EMPTY;
     }
-    if (hs_csv_parse_header(s->buf, (size_t)n, &s->header, why, whylen) != 0) {
+    if (hs_csv_parse_header_as(s->buf, (size_t)n, &s->format.dialect, &s->header, why,
+                               whylen) != 0) {
         name_source(s, base_src, fingerprint(s, base_src, s->buf, "", 0));
         return HS_CSV_BAD_HEADER;
     }

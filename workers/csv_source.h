@@ -23,6 +23,16 @@
 
 #define HS_CSV_LINE_MAX (1 << 20) /* longer lines become dead letters, cut */
 
+/* How to read the files: the settings encoding, delimiter, decimal_comma. */
+struct hs_csv_format {
+    char encoding[HS_CSV_ENCODING_MAX];
+    struct hs_csv_dialect dialect;
+};
+
+/* Reads the three settings. Returns 0, or -1 with the reason in err. */
+int hs_csv_format_from(const char *encoding, const char *delimiter, const char *decimal_comma,
+                       struct hs_csv_format *f, char *err, size_t errlen);
+
 struct hs_csv_source {
     FILE *file;
     char path[PATH_MAX];
@@ -35,7 +45,7 @@ struct hs_csv_source {
     char *buf;       /* the last line read, as UTF-8, NUL-terminated (not owned) */
     size_t buf_len;
     char why[HS_REASON_MAX]; /* why the last line could not be decoded */
-    char encoding[HS_CSV_ENCODING_MAX]; /* the setting */
+    struct hs_csv_format format;
     struct hs_csv_decoder dec;
     unsigned char *rbuf; /* bytes read ahead from the file */
     size_t rpos, rlen;
@@ -52,14 +62,15 @@ enum hs_csv_open {
     HS_CSV_BAD_HEADER = -2, /* the reason is in `why`, the line in s->buf */
 };
 
-/* Opens `path`, decides its encoding (`encoding`: the setting) and reads its header; the source name (the records' identity)
+/* Opens `path`, decides its encoding and reads its header as `format` says; the source name (the records' identity)
  * is `base_src`, "~generation" when generation > 0, and "#" and a fingerprint
  * of the file's directory, name, generation, header and first data line.
  * A followed file whose first data line is not yet whole counts as empty.
  * `follow`: see hs_csv_source_next. */
 enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
                                     const char *base_src, uint32_t generation,
-                                    const char *encoding, bool follow, char *why, size_t whylen);
+                                    const struct hs_csv_format *format, bool follow,
+                                    char *why, size_t whylen);
 /* Continues after line `line`, which ends at byte `offset`. Returns 0 or -1 (errno). */
 int hs_csv_source_seek(struct hs_csv_source *s, uint64_t offset, uint64_t line);
 /* Reads the next line into s->buf: its length without the newline, or -1 at the
