@@ -28,7 +28,7 @@ static long one_pass(const char *path, const char *encoding)
     struct hs_csv_source s;
     struct hs_csv_format format;
     char why[256];
-    if (hs_csv_format_from(encoding, "auto", "auto", &format, why, sizeof why) != 0 ||
+    if (hs_csv_format_from(encoding, "auto", "auto", "auto", &format, why, sizeof why) != 0 ||
         hs_csv_source_open(&s, path, "bench.csv", 0, &format, false, why, sizeof why) !=
         HS_CSV_OPENED) {
         fprintf(stderr, "%s: %s\n", path, why);

@@ -58,6 +58,7 @@ static cfg_t *config_schema(void)
         CFG_STR("encoding", "auto", CFGF_NONE),
         CFG_STR("delimiter", "auto", CFGF_NONE),
         CFG_STR("decimal_comma", "auto", CFGF_NONE),
+        CFG_STR("header", "auto", CFGF_NONE),
         CFG_STR("state_dir", "run", CFGF_NONE),
         CFG_INT("batch_size", 100, CFGF_NONE),
         CFG_INT("writers", 2, CFGF_NONE),
@@ -124,10 +125,12 @@ static int read_format(cfg_t *c, struct hs_config *cfg, char *err, size_t errlen
         copy_string(cfg->delimiter, sizeof cfg->delimiter, cfg_getstr(c, "delimiter"),
                     "delimiter", cfg->path, err, errlen) ||
         copy_string(cfg->decimal_comma, sizeof cfg->decimal_comma,
-                    cfg_getstr(c, "decimal_comma"), "decimal_comma", cfg->path, err, errlen))
+                    cfg_getstr(c, "decimal_comma"), "decimal_comma", cfg->path, err, errlen) ||
+        copy_string(cfg->header, sizeof cfg->header, cfg_getstr(c, "header"), "header",
+                    cfg->path, err, errlen))
         return -1;
-    if (hs_csv_format_from(cfg->encoding, cfg->delimiter, cfg->decimal_comma, &format, why,
-                           sizeof why) == 0)
+    if (hs_csv_format_from(cfg->encoding, cfg->delimiter, cfg->decimal_comma, cfg->header,
+                           &format, why, sizeof why) == 0)
         return 0;
     snprintf(err, errlen, "%s: %s", cfg->path, why);
     return -1;

@@ -36,6 +36,7 @@ struct hs_config {
     char encoding[64];          /* the CSV files' encoding: "auto" or a name iconv knows */
     char delimiter[16];         /* auto, comma, semicolon, tab, pipe, whitespace */
     char decimal_comma[8];      /* auto, true, false */
+    char header[8];             /* auto, true, false: whether the first line names the columns */
     char state_dir[PATH_MAX];
     int batch_size;             /* CSV records per Kafka message */
     int writers;                /* PostgreSQL writer processes */

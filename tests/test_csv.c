@@ -263,6 +263,41 @@ static void dialect_settings(void **state)
     assert_string_equal(err, "decimal_comma = \"yes\" is not one of auto, true, false");
 }
 
+/* ---- files without a header ---- */
+
+static void numeric_first_line_is_data(void **state)
+{
+    (void)state;
+    assert_true(hs_csv_line_is_numeric(ROW1, strlen(ROW1)));
+    assert_true(hs_csv_line_is_numeric(" 0.00632  18.00  2.310\r", 23));
+    assert_false(hs_csv_line_is_numeric("1,2\0003", 5));
+    assert_true(hs_csv_line_is_numeric("0,5;-1e3;\"2\"|+4", 15));
+    assert_false(hs_csv_line_is_numeric(HEADER, strlen(HEADER)));
+    assert_false(hs_csv_line_is_numeric("  ,;  ", 6)); /* no digit */
+    assert_false(hs_csv_line_is_numeric("1,2,NA", 6));
+}
+
+static void classic_columns_without_a_header(void **state)
+{
+    (void)state;
+    static const struct hs_csv_dialect automatic = {0, HS_DECIMAL_AUTO};
+    static const struct hs_csv_dialect comma = {',', HS_DECIMAL_AUTO};
+    struct hs_csv_header h;
+    double v[HS_NCOLS];
+    char err[256] = "";
+    const char *bare = " 0.00632  18.00   2.310  0  0.5380  6.5750  65.20  4.0900   1  296.0  15.30 396.90   4.98  24.00";
+    assert_int_equal(hs_csv_classic_header(bare, strlen(bare), &automatic, &h, err, sizeof err), 0);
+    assert_int_equal(h.delimiter, HS_CSV_WHITESPACE);
+    assert_int_equal(parse_row(&h, bare, v, err), 0);
+    assert_true(v[HS_CRIM] == 0.00632 && v[HS_RAD] == 1.0 && v[HS_MEDV] == 24.0);
+    assert_int_equal(hs_csv_classic_header(ROW1, strlen(ROW1), &automatic, &h, err, sizeof err), 0);
+    assert_int_equal(h.delimiter, ',');
+    assert_int_equal(hs_csv_classic_header("1,2,3", 5, &automatic, &h, err, sizeof err), -1);
+    assert_non_null(strstr(err, "without a header, the first line must have the 14 columns"));
+    assert_int_equal(hs_csv_classic_header(ROW1, strlen(ROW1), &comma, &h, err, sizeof err), 0);
+    assert_int_equal(parse_row(&h, bare, v, err), -1); /* no whitespace fallback when named */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +315,8 @@ int main(void)
         cmocka_unit_test(aligned_rows_under_a_comma_header),
         cmocka_unit_test(decimal_commas),
         cmocka_unit_test(dialect_settings),
+        cmocka_unit_test(numeric_first_line_is_data),
+        cmocka_unit_test(classic_columns_without_a_header),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
 }

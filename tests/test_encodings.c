@@ -2,7 +2,8 @@
  * test_encodings.c - CSV files in other encodings and layouts, end to end
  * against the real Kafka broker and PostgreSQL: UTF-16 and UTF-8 with a
  * byte-order mark, the seed project's file (a comma header over rows aligned
- * with spaces), semicolons with decimal commas, tabs and pipes each land all
+ * with spaces), semicolons with decimal commas, tabs, pipes and UCI's
+ * headerless housing.data layout each land all
  * 506 rows of data/housing.csv with its column sums, a line invalid
  * in its encoding and an unreadable file become the documented dead letters,
  * a CSV reader killed in the middle of a UTF-16 file loses and doubles
@@ -131,7 +132,7 @@ static void every_layout_lands(void **state)
     static const struct { const char *name, *layout, *codec; int bom, crlf; } files[] = {
         {"a-seed.csv", "seed", "utf-16-le", 1, 1}, {"b-euro.csv", "euro", "utf-8", 1, 1},
         {"c-tab.csv", "tab", "utf-16-be", 1, 0}, {"d-pipe.csv", "pipe", "utf-8", 0, 0},
-        {"e-spaces.csv", "spaces", "utf-8", 0, 1},
+        {"e-spaces.csv", "spaces", "utf-8", 0, 1}, {"f-bare.csv", "bare", "utf-8", 0, 0},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
@@ -140,8 +141,11 @@ static void every_layout_lands(void **state)
     }
     run_init(&r, "layouts", dir, NULL);
     start(&r);
-    assert_lands("%-%.csv#%", 5);
+    assert_lands("%-%.csv#%", 6);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
+    /* without a header, line 1 is the first record */
+    assert_int_equal(sql_long("SELECT MIN(src_line) FROM housing WHERE src_file LIKE 'f-bare.csv#%'"), 1);
+    assert_int_equal(sql_long("SELECT MAX(src_line) FROM housing WHERE src_file LIKE 'f-bare.csv#%'"), 506);
     stop(&r);
 }
 

@@ -25,8 +25,8 @@
 static const struct hs_csv_format *fmt(const char *encoding)
 {
     static struct hs_csv_format f;
-    memset(&f, 0, sizeof f);
-    snprintf(f.encoding, sizeof f.encoding, "%s", encoding);
+    char err[ERR];
+    assert_int_equal(hs_csv_format_from(encoding, "auto", "auto", "auto", &f, err, ERR), 0);
     return &f;
 }
 
@@ -224,7 +224,8 @@ static void every_layout_parses_like_plain(void **state)
     (void)state;
     static const struct { const char *layout, *codec; int bom, crlf; } cases[] = {
         {"seed", "utf-16-le", 1, 1}, {"euro", "utf-8", 1, 1}, {"tab", "utf-16-be", 1, 0},
-        {"pipe", "cp1252", 0, 0}, {"spaces", "utf-8", 0, 1},
+        {"pipe", "cp1252", 0, 0}, {"spaces", "utf-8", 0, 1}, {"bare", "utf-16-le", 1, 1},
+        {"bare", "utf-8", 0, 0},
     };
     struct hs_csv_source ref, s;
     char path[PATH_MAX], why[ERR];
@@ -252,6 +253,40 @@ static void every_layout_parses_like_plain(void **state)
         hs_csv_source_close(&s);
         unlink(path);
     }
+}
+
+/* header = false reads a first line that names the columns as data (a dead
+ * letter); header = true refuses a file whose first line is numbers;
+ * auto reads the UCI layout with line 1 as its first record. */
+static void header_settings(void **state)
+{
+    (void)state;
+    char path[PATH_MAX], why[ERR];
+    struct hs_csv_source s;
+    struct hs_csv_format f;
+    snprintf(path, sizeof path, "build/it/bare-%d.csv", (int)getpid());
+    layout_csv("data/housing.csv", path, "utf-8", 0, 0, "bare");
+    open_ok(&s, path, "auto");
+    assert_true(s.headerless);
+    assert_int_equal(s.offset, 0);
+    assert_true(hs_csv_source_next(&s, false) > 0);
+    assert_int_equal(s.line, 1);
+    hs_csv_source_close(&s);
+    assert_int_equal(hs_csv_format_from("auto", "auto", "auto", "true", &f, why, ERR), 0);
+    assert_int_equal(hs_csv_source_open(&s, path, "x.csv", 0, &f, false, why, ERR), HS_CSV_BAD_HEADER);
+    assert_non_null(strstr(why, "header lacks column CRIM"));
+    hs_csv_source_close(&s);
+    assert_int_equal(hs_csv_format_from("auto", "auto", "auto", "false", &f, why, ERR), 0);
+    assert_int_equal(hs_csv_source_open(&s, "data/housing.csv", "x.csv", 0, &f, false, why, ERR),
+                     HS_CSV_OPENED);
+    assert_int_equal(hs_csv_source_next(&s, false), (ssize_t)strlen("CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV"));
+    double v[HS_NCOLS];
+    assert_int_equal(hs_csv_parse_record(s.buf, strlen(s.buf), &s.header, v, why, ERR), -1);
+    assert_string_equal(why, "CRIM is not a number: 'CRIM'");
+    hs_csv_source_close(&s);
+    assert_int_equal(hs_csv_format_from("auto", "auto", "auto", "maybe", &f, why, ERR), -1);
+    assert_string_equal(why, "header = \"maybe\" is not one of auto, true, false");
+    unlink(path);
 }
 
 /* Resuming at a stored offset in a UTF-16 file reads the next line whole. */
@@ -337,6 +372,7 @@ int main(void)
         cmocka_unit_test(lines_are_decoded_or_named),
         cmocka_unit_test(utf8_bom_utf16_and_cp1252_files_read_like_plain),
         cmocka_unit_test(every_layout_parses_like_plain),
+        cmocka_unit_test(header_settings),
         cmocka_unit_test(offsets_are_in_the_original_file),
         cmocka_unit_test(hostile_files),
     };

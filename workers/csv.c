@@ -269,6 +269,44 @@ int hs_csv_parse_header(const char *line, size_t len, struct hs_csv_header *head
     return hs_csv_parse_header_as(line, len, &automatic, header, err, errlen);
 }
 
+bool hs_csv_line_is_numeric(const char *line, size_t len)
+{
+    bool digit = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = line[i];
+        digit |= c >= '0' && c <= '9';
+        if (!(c >= '0' && c <= '9') && (c == '\0' || strchr("+-.,;|\"eE \t\r", c) == NULL))
+            return false;
+    }
+    return digit;
+}
+
+int hs_csv_classic_header(const char *first, size_t len, const struct hs_csv_dialect *d,
+                          struct hs_csv_header *header, char *err, size_t errlen)
+{
+    static const char candidates[] = {',', ';', '\t', '|', HS_CSV_WHITESPACE};
+    struct field fields[HS_CSV_MAX_FIELDS];
+    header->delimiter = d->delimiter;
+    for (size_t i = 0; d->delimiter == 0 && i < sizeof candidates; i++)
+        if (split_fields(first, len, candidates[i], fields, HS_CSV_MAX_FIELDS, err, errlen) ==
+            HS_NCOLS) {
+            header->delimiter = candidates[i];
+            break;
+        }
+    if (header->delimiter == 0) {
+        snprintf(err, errlen, "without a header, the first line must have the 14 columns "
+                 "CRIM..MEDV in this order, separated by a comma, semicolon, tab, pipe or "
+                 "whitespace");
+        return -1;
+    }
+    header->nfields = HS_NCOLS;
+    for (int c = 0; c < HS_NCOLS; c++)
+        header->column_of[c] = c;
+    header->whitespace_rows = false;
+    header->decimal_comma = d->decimal_comma;
+    return 0;
+}
+
 /* "0,5" read as 0.5: the one comma of a field becomes a point. Returns where
  * it was, to put it back for a message, or NULL. */
 static char *decimal_comma(struct field *f)

@@ -46,6 +46,16 @@ struct hs_csv_header {
 int hs_csv_dialect_parse(const char *delimiter, const char *decimal_comma,
                          struct hs_csv_dialect *d, char *err, size_t errlen);
 
+/* Whether a first line is data rather than a header: every byte is part of
+ * a number, a delimiter, a quote or whitespace (header = auto). */
+bool hs_csv_line_is_numeric(const char *line, size_t len);
+
+/* A file without a header: the 14 columns in the classic order CRIM..MEDV,
+ * the delimiter as set, or (auto) the first that splits `first` (the first
+ * data line) into 14 fields. Returns 0, or -1 with the reason in err. */
+int hs_csv_classic_header(const char *first, size_t len, const struct hs_csv_dialect *d,
+                          struct hs_csv_header *header, char *err, size_t errlen);
+
 /* With every setting on auto. Returns 0, or -1 with the reason in err. */
 int hs_csv_parse_header(const char *line, size_t len, struct hs_csv_header *header,
                         char *err, size_t errlen);

@@ -583,7 +583,7 @@ int hs_csv_reader_main(struct hs_worker *w)
                          .started_us = hs_now_us()};
     char why[256];
     if (hs_csv_format_from(w->cfg->encoding, w->cfg->delimiter, w->cfg->decimal_comma,
-                           &r->format, why, sizeof why) != 0) {
+                           w->cfg->header, &r->format, why, sizeof why) != 0) {
         hs_error("%s", why); /* not reached: checked when the configuration was loaded */
         free(r);
         return HS_EXIT_FATAL;

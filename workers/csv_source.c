@@ -7,6 +7,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "utf8.h"
@@ -54,13 +55,19 @@ static void name_source(struct hs_csv_source *s, const char *base_src, uint64_t 
 }
 
 int hs_csv_format_from(const char *encoding, const char *delimiter, const char *decimal_comma,
-                       struct hs_csv_format *f, char *err, size_t errlen)
+                       const char *header, struct hs_csv_format *f, char *err, size_t errlen)
 {
+    static const char *const words[] = {"auto", "true", "false"};
     memset(f, 0, sizeof *f);
     snprintf(f->encoding, sizeof f->encoding, "%s", encoding);
-    if (hs_csv_encoding_check(encoding, err, errlen) != 0)
+    if (hs_csv_encoding_check(encoding, err, errlen) != 0 ||
+        hs_csv_dialect_parse(delimiter, decimal_comma, &f->dialect, err, errlen) != 0)
         return -1;
-    return hs_csv_dialect_parse(delimiter, decimal_comma, &f->dialect, err, errlen);
+    for (f->header = 0; f->header < 3; f->header++)
+        if (strcasecmp(header, words[f->header]) == 0)
+            return 0;
+    snprintf(err, errlen, "header = \"%s\" is not one of auto, true, false", header);
+    return -1;
 }
 
 /* ---- reading lines ---- */
@@ -241,6 +248,25 @@ static enum hs_csv_open unreadable(struct hs_csv_source *s, const char *base_src
     return s->raw != NULL ? HS_CSV_BAD_HEADER : HS_CSV_NO_FILE;
 }
 
+/* A file whose first line is data: the columns in the classic order, and
+ * the first line read again as line 1. Its identity is made from that line. */
+static enum hs_csv_open open_headerless(struct hs_csv_source *s, const char *base_src,
+                                        size_t n, char *why, size_t whylen)
+{
+    int rc = hs_csv_classic_header(s->buf, n, &s->format.dialect, &s->header, why, whylen);
+    name_source(s, base_src, fingerprint(s, base_src, "", s->buf, n));
+    if (rc != 0)
+        return HS_CSV_BAD_HEADER;
+    s->headerless = true;
+    s->offset = s->dec.enc.bom_len;
+    s->line = 0;
+    if (seek_to(s, s->offset) != 0) {
+        snprintf(why, whylen, "cannot seek back to the first line: %s", strerror(errno));
+        return HS_CSV_BAD_HEADER;
+    }
+    return HS_CSV_OPENED;
+}
+
 enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
                                     const char *base_src, uint32_t generation,
                                     const struct hs_csv_format *format, bool follow,
@@ -274,6 +300,9 @@ enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
         hs_csv_source_close(s);
         return HS_CSV_EMPTY;
     }
+    if (s->format.header == HS_HEADER_NO ||
+        (s->format.header == HS_HEADER_AUTO && hs_csv_line_is_numeric(s->buf, (size_t)n)))
+        return open_headerless(s, base_src, (size_t)n, why, whylen);
     if (hs_csv_parse_header_as(s->buf, (size_t)n, &s->format.dialect, &s->header, why,
                                whylen) != 0) {
         name_source(s, base_src, fingerprint(s, base_src, s->buf, "", 0));

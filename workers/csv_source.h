@@ -23,15 +23,18 @@
 
 #define HS_CSV_LINE_MAX (1 << 20) /* longer lines become dead letters, cut */
 
-/* How to read the files: the settings encoding, delimiter, decimal_comma. */
+enum hs_csv_has_header { HS_HEADER_AUTO = 0, HS_HEADER_YES, HS_HEADER_NO };
+
+/* How to read the files: the settings encoding, delimiter, decimal_comma, header. */
 struct hs_csv_format {
     char encoding[HS_CSV_ENCODING_MAX];
     struct hs_csv_dialect dialect;
+    int header; /* enum hs_csv_has_header; auto: a first line of numbers is data */
 };
 
-/* Reads the three settings. Returns 0, or -1 with the reason in err. */
+/* Reads the four settings. Returns 0, or -1 with the reason in err. */
 int hs_csv_format_from(const char *encoding, const char *delimiter, const char *decimal_comma,
-                       struct hs_csv_format *f, char *err, size_t errlen);
+                       const char *header, struct hs_csv_format *f, char *err, size_t errlen);
 
 struct hs_csv_source {
     FILE *file;
@@ -40,6 +43,7 @@ struct hs_csv_source {
     uint64_t dev, ino;
     uint32_t generation;
     struct hs_csv_header header;
+    bool headerless; /* line 1 is data, the columns in the classic order */
     uint64_t line;   /* number of the last line read */
     uint64_t offset; /* byte offset just past it */
     char *buf;       /* the last line read, as UTF-8, NUL-terminated (not owned) */
