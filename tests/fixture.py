@@ -14,6 +14,8 @@ to DST as layout L, encoded with Python codec C (utf-8, utf-16-le, cp1252,
   pipe     pipes
   spaces   header and rows aligned with spaces
   bare     no header, rows aligned with spaces (UCI housing.data)
+  quoted   commas, and a NOTE column: every third row's note (rows 0, 3, ...) is a
+           quoted field holding a comma, doubled quotes and a newline (two lines)
 """
 import argparse
 
@@ -31,6 +33,10 @@ def layout(header, rows, name):
         if name == "bare":
             return body
         return [",".join(header) if name == "seed" else "".join(f"{h:>10}" for h in header)] + body
+    if name == "quoted":
+        notes = ['"note %d, with ""quotes""\nand a second line"' % i if i % 3 == 0 else "plain"
+                 for i in range(len(rows))]
+        return [",".join(header + ["NOTE"])] + [",".join(r + [n]) for r, n in zip(rows, notes)]
     if name == "euro":
         return [";".join(header)] + [";".join(v.replace(".", ",") for v in r) for r in rows]
     sep = {"tab": "\t", "pipe": "|"}[name]

@@ -298,6 +298,27 @@ static void classic_columns_without_a_header(void **state)
     assert_int_equal(parse_row(&h, bare, v, err), -1); /* no whitespace fallback when named */
 }
 
+/* ---- quoted fields across lines ---- */
+
+static void quotes_open_and_close_across_lines(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    char err[256] = "";
+    assert_int_equal(parse_header(HEADER ",NOTE", &h, err), 0);
+    assert_true(hs_csv_ends_in_quote("1,\"a", 4, &h, false));
+    assert_true(hs_csv_ends_in_quote("1, \"a,b", 8, &h, false));  /* spaces before the quote */
+    assert_false(hs_csv_ends_in_quote("1,\"a\"\"b\"", 9, &h, false));
+    assert_true(hs_csv_ends_in_quote("1,\"a\"\"b", 8, &h, false));  /* a doubled quote stays inside */
+    assert_false(hs_csv_ends_in_quote("1,a\"b", 5, &h, false));      /* not at a field's start */
+    assert_false(hs_csv_ends_in_quote("end\",2", 6, &h, true));      /* closes what the line before opened */
+    assert_true(hs_csv_ends_in_quote("still \"\" in", 12, &h, true));
+    double v[HS_NCOLS];
+    const char *record = ROW1 ",\"two, lines\nwith \"\"quotes\"\"\"";
+    assert_int_equal(parse_row(&h, record, v, err), 0);
+    assert_true(v[HS_MEDV] == 24.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +338,7 @@ int main(void)
         cmocka_unit_test(dialect_settings),
         cmocka_unit_test(numeric_first_line_is_data),
         cmocka_unit_test(classic_columns_without_a_header),
+        cmocka_unit_test(quotes_open_and_close_across_lines),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
 }

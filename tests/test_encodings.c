@@ -6,8 +6,8 @@
  * headerless housing.data layout each land all
  * 506 rows of data/housing.csv with its column sums, a line invalid
  * in its encoding and an unreadable file become the documented dead letters,
- * a CSV reader killed in the middle of a UTF-16 file loses and doubles
- * nothing, and an encoding iconv does not know is refused at start.
+ * a CSV reader killed in the middle of a UTF-16 file with quoted fields
+ * spanning lines loses and doubles nothing, and an encoding iconv does not know is refused at start.
  * Fixtures are made from data/housing.csv in build/it/.
  */
 #include <setjmp.h>
@@ -187,16 +187,19 @@ static void invalid_lines_and_named_encodings(void **state)
     stop(&r);
 }
 
-/* SIGKILL of the CSV reader in the middle of a UTF-16 file: its successor
- * seeks to the offset its predecessor stopped at, and every row lands once. */
+/* SIGKILL of the CSV reader in the middle of a UTF-16 file whose every third
+ * record has a quoted field spanning two lines: its successor seeks to the
+ * offset its predecessor stopped at, and every row lands once, numbered by
+ * its first line. */
 static void killed_reader_resumes_in_utf16(void **state)
 {
     (void)state;
     struct run r;
-    char path[600], dir[300], pattern[200];
+    char path[600], dir[300], pattern[200], q[300];
     sql_exec("TRUNCATE housing, housing_dead_letter");
     snprintf(dir, sizeof dir, "build/it/u16kill-%d", (int)getpid());
     fixture(path, sizeof path, dir, "kill16.csv", "utf-16-be", 1, 1);
+    layout_csv("data/housing.csv", path, "utf-16-be", 1, 1, "quoted");
     run_init(&r, "u16kill", path, "rate_limit = 200\nbatch_size = 10");
     start(&r);
     assert_int_equal(sql_wait_for("SELECT LEAST(COUNT(*), 100) FROM housing", 100, 60), 100);
@@ -205,6 +208,11 @@ static void killed_reader_resumes_in_utf16(void **state)
     assert_int_equal(kill(pid, SIGKILL), 0);
     snprintf(pattern, sizeof pattern, "%s#%%", r.src);
     assert_lands(pattern, 1);
+    long want = 0, line = 2;
+    for (int i = 0; i < 506; line += 1 + (i % 3 == 0), i++)
+        want += line;
+    snprintf(q, sizeof q, "SELECT SUM(src_line) FROM housing WHERE src_file LIKE '%s'", pattern);
+    assert_int_equal(sql_long(q), want);
     assert_true(run_log_contains(&r, "csv-reader: running -> backoff: killed by signal 9"));
     assert_true(run_log_contains(&r, "kill16.csv: resuming after line"));
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);

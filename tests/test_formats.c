@@ -255,6 +255,93 @@ static void every_layout_parses_like_plain(void **state)
     }
 }
 
+/* Quoted fields holding newlines: one record each, numbered by its first
+ * line; a resume after such a record goes on with the right line numbers. */
+static void quoted_newlines_make_one_record(void **state)
+{
+    (void)state;
+    char path[PATH_MAX], why[ERR];
+    struct hs_csv_source s;
+    double v[HS_NCOLS];
+    snprintf(path, sizeof path, "build/it/quoted-%d.csv", (int)getpid());
+    layout_csv("data/housing.csv", path, "utf-16-le", 1, 1, "quoted");
+    open_ok(&s, path, "auto");
+    ssize_t n;
+    uint64_t line = 2, offset_after_4 = 0;
+    for (int i = 0; (n = hs_csv_source_next(&s, false)) != -1; i++) {
+        assert_true(n > 0);
+        assert_int_equal(s.record_line, line);
+        assert_int_equal(s.line, line + (i % 3 == 0));
+        if (hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, ERR) != 0)
+            fail_msg("record %d at line %llu: %s", i, (unsigned long long)line, why);
+        if (i % 3 == 0)
+            assert_non_null(strstr(s.buf, "with \"\"quotes\"\"\nand a second line\""));
+        if (i == 3)
+            offset_after_4 = s.offset;
+        line = s.line + 1;
+    }
+    assert_int_equal(line - 1, 1 + 506 + 169);
+    hs_csv_source_close(&s);
+    /* records 0 and 3 span two lines: the fourth record ends at line 2+1+1+1+2-1 = 7 */
+    open_ok(&s, path, "auto");
+    assert_int_equal(hs_csv_source_seek(&s, offset_after_4, 7), 0);
+    assert_true(hs_csv_source_next(&s, false) > 0);
+    assert_int_equal(s.record_line, 8);
+    hs_csv_source_close(&s);
+    unlink(path);
+}
+
+/* An unclosed quote makes its own line a dead letter and nothing more; a
+ * followed file whose quoted record is not finished waits for the rest. */
+static void unclosed_quotes_lose_nothing(void **state)
+{
+    (void)state;
+    char path[PATH_MAX], why[ERR];
+    struct hs_csv_source s;
+    double v[HS_NCOLS];
+    snprintf(path, sizeof path, "build/it/unclosed-%d.csv", (int)getpid());
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV,NOTE\n");
+    fprintf(f, "1,2,3,0,5,6,7,8,9,10,11,12,13,14,\"never closed\n");
+    for (int i = 0; i < 150; i++)
+        fprintf(f, "1,2,3,0,5,6,7,8,9,10,11,12,13,%d,ok\n", i);
+    fclose(f);
+    open_ok(&s, path, "auto");
+    ssize_t n = hs_csv_source_next(&s, false);
+    assert_int_equal(s.line, 2);
+    assert_int_equal(hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, ERR), -1);
+    assert_string_equal(why, "field 15 has an unterminated quote");
+    for (int i = 0; i < 150; i++) {
+        n = hs_csv_source_next(&s, false);
+        assert_int_equal(s.record_line, 3 + (uint64_t)i);
+        assert_int_equal(hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, ERR), 0);
+        assert_true(v[HS_MEDV] == i);
+    }
+    assert_int_equal(hs_csv_source_next(&s, false), -1);
+    hs_csv_source_close(&s);
+
+    f = fopen(path, "w");
+    fprintf(f, "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV,NOTE\n"
+               "1,2,3,0,5,6,7,8,9,10,11,12,13,14,ok\n1,2,3,0,5,6,7,8,9,10,11,12,13,14,\"open\n");
+    fclose(f);
+    assert_int_equal(hs_csv_source_open(&s, path, "x.csv", 0, fmt("auto"), true, why, ERR), HS_CSV_OPENED);
+    assert_true(hs_csv_source_next(&s, true) > 0);
+    uint64_t offset = s.offset;
+    assert_int_equal(hs_csv_source_next(&s, true), -1); /* waits for the quote to close */
+    assert_int_equal(s.offset, offset);
+    assert_int_equal(s.line, 2);
+    f = fopen(path, "a");
+    fprintf(f, "closed\"\n");
+    fclose(f);
+    n = hs_csv_source_next(&s, true);
+    assert_int_equal(s.record_line, 3);
+    assert_int_equal(s.line, 4);
+    assert_int_equal(hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, ERR), 0);
+    hs_csv_source_close(&s);
+    unlink(path);
+}
+
 /* header = false reads a first line that names the columns as data (a dead
  * letter); header = true refuses a file whose first line is numbers;
  * auto reads the UCI layout with line 1 as its first record. */
@@ -373,6 +460,8 @@ int main(void)
         cmocka_unit_test(utf8_bom_utf16_and_cp1252_files_read_like_plain),
         cmocka_unit_test(every_layout_parses_like_plain),
         cmocka_unit_test(header_settings),
+        cmocka_unit_test(quoted_newlines_make_one_record),
+        cmocka_unit_test(unclosed_quotes_lose_nothing),
         cmocka_unit_test(offsets_are_in_the_original_file),
         cmocka_unit_test(hostile_files),
     };

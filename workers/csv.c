@@ -269,6 +269,33 @@ int hs_csv_parse_header(const char *line, size_t len, struct hs_csv_header *head
     return hs_csv_parse_header_as(line, len, &automatic, header, err, errlen);
 }
 
+bool hs_csv_ends_in_quote(const char *line, size_t len, const struct hs_csv_header *header,
+                          bool in_quote)
+{
+    const char delim = header->delimiter;
+    const bool blanks_split = delim == HS_CSV_WHITESPACE || header->whitespace_rows;
+    bool field_start = !in_quote;
+    for (size_t i = 0; i < len; i++) {
+        char c = line[i];
+        if (in_quote) {
+            if (c == '"' && i + 1 < len && line[i + 1] == '"')
+                i++; /* a doubled quote: one quote inside the field */
+            else if (c == '"')
+                in_quote = false;
+        } else if (c == '"' && field_start) {
+            in_quote = true;
+            field_start = false;
+        } else if (c == delim || (blanks_split && c == '\t')) {
+            field_start = true;
+        } else if (c != ' ') {
+            field_start = false;
+        } else if (blanks_split) {
+            field_start = true;
+        }
+    }
+    return in_quote;
+}
+
 bool hs_csv_line_is_numeric(const char *line, size_t len)
 {
     bool digit = false;

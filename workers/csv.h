@@ -46,6 +46,12 @@ struct hs_csv_header {
 int hs_csv_dialect_parse(const char *delimiter, const char *decimal_comma,
                          struct hs_csv_dialect *d, char *err, size_t errlen);
 
+/* Whether a quoted field is still open at the end of this line (RFC 4180:
+ * it goes on in the next line), given whether one was open at its start. A
+ * quote opens a field only at its start (after the delimiter and spaces). */
+bool hs_csv_ends_in_quote(const char *line, size_t len, const struct hs_csv_header *header,
+                          bool in_quote);
+
 /* Whether a first line is data rather than a header: every byte is part of
  * a number, a delimiter, a quote or whitespace (header = auto). */
 bool hs_csv_line_is_numeric(const char *line, size_t len);

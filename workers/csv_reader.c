@@ -91,7 +91,8 @@ static bool flush_pending(struct reader *r, bool end_of_batch)
 static void start_item(struct reader *r, struct hs_item *item)
 {
     memset(item, 0, offsetof(struct hs_item, u));
-    item->line = r->cur.line;
+    item->line = r->cur.record_line; /* a record's identity is its first line */
+    item->extra_lines = (uint32_t)(r->cur.line - r->cur.record_line);
     item->end_offset = r->cur.offset;
     item->read_us = hs_now_us();
     item->file_dev = r->cur.dev;
@@ -108,7 +109,7 @@ static void make_dead(struct reader *r, const char *text, size_t len, const char
     item->u.dead.raw_len = (uint32_t)(len < HS_RAW_MAX ? len : HS_RAW_MAX);
     memcpy(item->u.dead.raw, text, item->u.dead.raw_len);
     hs_warn("%s:%llu: %s (sent to the dead-letter table)", r->cur.path,
-            (unsigned long long)r->cur.line, why);
+            (unsigned long long)item->line, why);
     atomic_fetch_add_explicit(&r->w->stats->dead_letters, 1, memory_order_relaxed);
 }
 

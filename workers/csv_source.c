@@ -169,7 +169,8 @@ static ssize_t bad_line(struct hs_csv_source *s, size_t len)
     return HS_CSV_BAD_LINE;
 }
 
-ssize_t hs_csv_source_next(struct hs_csv_source *s, bool follow)
+/* The next physical line; see hs_csv_source_next. */
+static ssize_t next_line(struct hs_csv_source *s, bool follow)
 {
     int rc = read_raw(s);
     if (rc < 0)
@@ -193,6 +194,72 @@ ssize_t hs_csv_source_next(struct hs_csv_source *s, bool follow)
     s->buf_len = out;
     s->buf[out] = '\0';
     return (ssize_t)out;
+}
+
+/* Keeps n bytes at s->rec + at, growing it. */
+static bool keep_record(struct hs_csv_source *s, size_t at, const char *text, size_t n)
+{
+    if (at + n + 1 > s->rec_cap) {
+        size_t cap = (at + n + 1) * 2;
+        char *bigger = realloc(s->rec, cap);
+        if (bigger == NULL)
+            return false;
+        s->rec = bigger;
+        s->rec_cap = cap;
+    }
+    memcpy(s->rec + at, text, n);
+    s->rec[at + n] = '\0';
+    return true;
+}
+
+static ssize_t rewind_to(struct hs_csv_source *s, uint64_t offset, uint64_t line, ssize_t rc)
+{
+    s->offset = offset;
+    s->line = line;
+    return seek_to(s, offset) != 0 ? -2 : rc;
+}
+
+/* The first line (n bytes, in s->buf) opens a quoted field: the lines up to
+ * the one that closes it, joined by "\n". When none does, within the limits,
+ * the first line alone, and reading goes on after it. */
+static ssize_t join_lines(struct hs_csv_source *s, bool follow, uint64_t start, size_t n)
+{
+    uint64_t first_end = s->offset, first = s->line;
+    size_t len = n;
+    if (!keep_record(s, 0, s->buf, n))
+        return -2;
+    for (int k = 1; k < HS_CSV_RECORD_LINES; k++) {
+        ssize_t m = next_line(s, follow);
+        if (m == -1 && follow) /* the rest is still being written */
+            return rewind_to(s, start, first - 1, -1);
+        if (m == -2)
+            return -2;
+        if (m < 0 || len + 1 + (size_t)m > HS_CSV_LINE_MAX)
+            break;
+        if (!keep_record(s, len, "\n", 1) || !keep_record(s, len + 1, s->buf, (size_t)m))
+            return -2;
+        len += 1 + (size_t)m;
+        if (!hs_csv_ends_in_quote(s->buf, (size_t)m, &s->header, true)) {
+            s->buf = s->rec;
+            s->buf_len = len;
+            return (ssize_t)len;
+        }
+    }
+    s->buf = s->rec;
+    s->buf_len = n;
+    s->rec[n] = '\0';
+    return rewind_to(s, first_end, first, (ssize_t)n);
+}
+
+ssize_t hs_csv_source_next(struct hs_csv_source *s, bool follow)
+{
+    uint64_t start = s->offset;
+    ssize_t n = next_line(s, follow);
+    s->record_line = s->line;
+    if (n <= 0 || s->header.nfields == 0 || memchr(s->buf, '"', (size_t)n) == NULL ||
+        !hs_csv_ends_in_quote(s->buf, (size_t)n, &s->header, false))
+        return n; /* one line: the usual case, decided by one memchr */
+    return join_lines(s, follow, start, (size_t)n);
 }
 
 /* ---- opening ---- */
@@ -243,7 +310,7 @@ static enum hs_csv_open unreadable(struct hs_csv_source *s, const char *base_src
     s->buf = s->raw;
     if (s->raw != NULL)
         s->raw[0] = '\0';
-    s->line = 1; /* the dead letter's place: the line that should be the header */
+    s->line = s->record_line = 1; /* the dead letter's place: where the header should be */
     name_source(s, base_src, fingerprint(s, base_src, "", "", 0));
     return s->raw != NULL ? HS_CSV_BAD_HEADER : HS_CSV_NO_FILE;
 }
@@ -343,6 +410,9 @@ void hs_csv_source_close(struct hs_csv_source *s)
     hs_csv_decoder_close(&s->dec);
     free(s->rbuf);
     free(s->raw);
+    free(s->rec);
+    s->rec = NULL;
+    s->rec_cap = 0;
     s->file = NULL;
     s->buf = s->raw = NULL;
     s->rbuf = NULL;

@@ -21,7 +21,8 @@
 #include "csv_decode.h"
 #include "record.h"
 
-#define HS_CSV_LINE_MAX (1 << 20) /* longer lines become dead letters, cut */
+#define HS_CSV_LINE_MAX (1 << 20) /* longer lines (and records) become dead letters, cut */
+#define HS_CSV_RECORD_LINES 100   /* most lines one record's quoted fields may span */
 
 enum hs_csv_has_header { HS_HEADER_AUTO = 0, HS_HEADER_YES, HS_HEADER_NO };
 
@@ -45,6 +46,7 @@ struct hs_csv_source {
     struct hs_csv_header header;
     bool headerless; /* line 1 is data, the columns in the classic order */
     uint64_t line;   /* number of the last line read */
+    uint64_t record_line; /* the first line of the last record read (quotes span lines) */
     uint64_t offset; /* byte offset just past it */
     char *buf;       /* the last line read, as UTF-8, NUL-terminated (not owned) */
     size_t buf_len;
@@ -54,6 +56,8 @@ struct hs_csv_source {
     unsigned char *rbuf; /* bytes read ahead from the file */
     size_t rpos, rlen;
     char *raw;           /* the last line's bytes as in the file, at most HS_CSV_LINE_MAX */
+    char *rec;           /* a record of several lines, joined by "\n" */
+    size_t rec_cap;
     size_t raw_len, raw_cap;
     uint64_t total;      /* bytes of the last line, its newline included */
     unsigned char unit[4]; /* the character being read, for newlines of 2 or 4 bytes */
@@ -77,11 +81,15 @@ enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
                                     char *why, size_t whylen);
 /* Continues after line `line`, which ends at byte `offset`. Returns 0 or -1 (errno). */
 int hs_csv_source_seek(struct hs_csv_source *s, uint64_t offset, uint64_t line);
-/* Reads the next line into s->buf: its length without the newline, or -1 at the
+/* Reads the next record into s->buf: its length without the newline, or -1 at the
  * end of the file (and when following, before an unfinished last line), or
  * -2 on a read error (errno), or HS_CSV_BAD_LINE when the line is not valid in
  * its encoding or too long: the reason in s->why, its raw bytes in s->buf
- * (s->buf_len of them). */
+ * (s->buf_len of them). A record is one line, or several when a quoted field
+ * holds newlines (RFC 4180): s->record_line is its first line, s->line its
+ * last. A quote not closed within HS_CSV_RECORD_LINES lines, HS_CSV_LINE_MAX
+ * bytes or the file leaves its first line a record of its own (the parser
+ * then reports the unterminated quote) and reading goes on after it. */
 #define HS_CSV_BAD_LINE (-3)
 ssize_t hs_csv_source_next(struct hs_csv_source *s, bool follow);
 /* Whether `path` no longer names this file (replaced or removed), or the file
