@@ -5,7 +5,7 @@
  * reader does, taking the best of a few passes. See bench/README.md.
  *
  *   cc -O2 -D_GNU_SOURCE -Iworkers bench/csv_read.c workers/csv_source.c workers/csv.c \
- *      workers/csv_decode.c workers/utf8.c workers/decimal.c workers/record.c -lm -o csv_read
+ *      workers/csv_decode.c workers/utf8.c workers/decimal.c workers/record.c -lz -lm -o csv_read
  *   ./csv_read FILE [ENCODING]
  */
 #include <stdio.h>

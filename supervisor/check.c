@@ -39,7 +39,9 @@ static int count_csv_files(const char *dir)
         return -1;
     while ((e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
-        n += len > 4 && strcmp(e->d_name + len - 4, ".csv") == 0 && e->d_name[0] != '.';
+        bool csv = (len > 4 && strcmp(e->d_name + len - 4, ".csv") == 0) ||
+                   (len > 7 && strcmp(e->d_name + len - 7, ".csv.gz") == 0);
+        n += csv && e->d_name[0] != '.';
     }
     closedir(d);
     return n;

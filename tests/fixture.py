@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """fixture.py - write a CSV file in another layout or encoding, for the tests.
 
-    fixture.py SRC DST [--codec C] [--bom] [--crlf] [--layout L]
+    fixture.py SRC DST [--codec C] [--bom] [--crlf] [--layout L] [--gzip]
 
 Reads SRC (UTF-8, comma-separated, a header line) and writes the same values
 to DST as layout L, encoded with Python codec C (utf-8, utf-16-le, cp1252,
-...), with a byte-order mark (U+FEFF encoded) and CRLF newlines if asked:
+...), with a byte-order mark (U+FEFF encoded) and CRLF newlines if asked, and
+gzip-compressed with --gzip:
 
   plain    as it is
   seed     the header with commas, the rows aligned with spaces (the seed project's file)
@@ -18,6 +19,7 @@ to DST as layout L, encoded with Python codec C (utf-8, utf-16-le, cp1252,
            quoted field holding a comma, doubled quotes and a newline (two lines)
 """
 import argparse
+import gzip
 
 
 def rows_of(text):
@@ -51,13 +53,15 @@ def main():
     p.add_argument("--bom", action="store_true")
     p.add_argument("--crlf", action="store_true")
     p.add_argument("--layout", default="plain")
+    p.add_argument("--gzip", action="store_true")
     a = p.parse_args()
     with open(a.src, encoding="utf-8", newline="") as f:
         header, rows = rows_of(f.read())
     nl = "\r\n" if a.crlf else "\n"
     text = nl.join(layout(header, rows, a.layout)) + nl
+    data = (("\ufeff" if a.bom else "") + text).encode(a.codec)
     with open(a.dst, "wb") as f:
-        f.write((("\ufeff" if a.bom else "") + text).encode(a.codec))
+        f.write(gzip.compress(data) if a.gzip else data)
 
 
 if __name__ == "__main__":

@@ -208,8 +208,10 @@ void layout_csv(const char *from, const char *to, const char *codec, int bom, in
                 const char *layout)
 {
     char cmd[2000];
-    snprintf(cmd, sizeof cmd, "python3 tests/fixture.py '%s' '%s' --codec %s --layout %s%s%s", from,
-             to, codec, layout, bom ? " --bom" : "", crlf ? " --crlf" : "");
+    size_t n = strlen(to);
+    int gz = n > 3 && strcmp(to + n - 3, ".gz") == 0;
+    snprintf(cmd, sizeof cmd, "python3 tests/fixture.py '%s' '%s' --codec %s --layout %s%s%s%s", from,
+             to, codec, layout, bom ? " --bom" : "", crlf ? " --crlf" : "", gz ? " --gzip" : "");
     assert_int_equal(system(cmd), 0);
 }
 

@@ -56,7 +56,7 @@ void generate_csv(char *out, size_t cap, const char *name, long rows, int bad_ev
 
 /* Writes the text file `from` to `to` in Python codec `codec` ("utf-16-le",
  * "cp1252", ...), with a byte-order mark (U+FEFF encoded) when bom, and
- * CRLF newlines when crlf. */
+ * CRLF newlines when crlf; gzip-compressed when `to` ends in ".gz". */
 void encode_csv(const char *from, const char *to, const char *codec, int bom, int crlf);
 /* The same in another layout (tests/fixture.py): "seed" (a comma header over rows aligned
  * with spaces), "euro" (semicolons, decimal commas), "tab", "pipe", "spaces", "bare". */

@@ -2,13 +2,14 @@
  * test_encodings.c - CSV files in other encodings and layouts, end to end
  * against the real Kafka broker and PostgreSQL: UTF-16 and UTF-8 with a
  * byte-order mark, the seed project's file (a comma header over rows aligned
- * with spaces), semicolons with decimal commas, tabs, pipes and UCI's
- * headerless housing.data layout each land all
- * 506 rows of data/housing.csv with its column sums, a line invalid
- * in its encoding and an unreadable file become the documented dead letters,
- * a CSV reader killed in the middle of a UTF-16 file with quoted fields
- * spanning lines loses and doubles nothing, and an encoding iconv does not know is refused at start.
- * Fixtures are made from data/housing.csv in build/it/.
+ * with spaces), semicolons with decimal commas, tabs, pipes, UCI's
+ * headerless housing.data layout and .gz files each land all 506 rows of
+ * data/housing.csv with its column sums; a line invalid in its encoding, an
+ * unreadable file and a cut .gz become the documented dead letters; a CSV
+ * reader killed in the middle of a UTF-16 file with quoted fields spanning
+ * lines, or of a .gz file, loses and doubles nothing; an encoding iconv does
+ * not know is refused at start. Fixtures are made from data/housing.csv in
+ * build/it/.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -219,6 +220,54 @@ static void killed_reader_resumes_in_utf16(void **state)
     stop(&r);
 }
 
+/* Compressed input: *.csv.gz among *.csv in a directory (one of them the
+ * seed's layout in UTF-16), a cut one refused whole as one dead letter. */
+static void gzip_directory(void **state)
+{
+    (void)state;
+    struct run r;
+    char path[600], dir[300], cmd[1400];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    snprintf(dir, sizeof dir, "build/it/gzdir-%d", (int)getpid());
+    fixture(path, sizeof path, dir, "a-plain.csv.gz", "utf-8", 0, 0);
+    snprintf(path, sizeof path, "%s/b-seed.csv.gz", dir);
+    layout_csv("data/housing.csv", path, "utf-16-le", 1, 1, "seed");
+    fixture(path, sizeof path, dir, "c-plain.csv", "utf-8", 0, 0);
+    snprintf(cmd, sizeof cmd, "head -c 3000 %s/a-plain.csv.gz > %s/d-cut.csv.gz", dir, dir);
+    assert_int_equal(system(cmd), 0);
+    run_init(&r, "gzdir", dir, NULL);
+    start(&r);
+    assert_lands("%-%.csv%#%", 3);
+    assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing_dead_letter WHERE source LIKE "
+                                  "'d-cut.csv.gz#%:1' AND reason LIKE 'the gzip stream is cut short "
+                                  "after byte % of its text: nothing of it is read; the file is "
+                                  "skipped'", 1, 60), 1);
+    stop(&r);
+}
+
+/* SIGKILL of the CSV reader in the middle of a .gz file: its successor
+ * decompresses again and skips to where its predecessor stopped. */
+static void killed_reader_resumes_in_gzip(void **state)
+{
+    (void)state;
+    struct run r;
+    char path[600], dir[300], pattern[200];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    snprintf(dir, sizeof dir, "build/it/gzkill-%d", (int)getpid());
+    fixture(path, sizeof path, dir, "kill.csv.gz", "utf-8", 0, 1);
+    run_init(&r, "gzkill", path, "rate_limit = 200\nbatch_size = 10");
+    start(&r);
+    assert_int_equal(sql_wait_for("SELECT LEAST(COUNT(*), 100) FROM housing", 100, 60), 100);
+    int pid = run_child_pid(&r, "csv-reader");
+    assert_true(pid > 0);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    snprintf(pattern, sizeof pattern, "%s#%%", r.src);
+    assert_lands(pattern, 1);
+    assert_true(run_log_contains(&r, "kill.csv.gz: resuming after line"));
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
+    stop(&r);
+}
+
 static void unknown_encoding_is_refused(void **state)
 {
     (void)state;
@@ -238,6 +287,8 @@ int main(void)
         cmocka_unit_test(every_layout_lands),
         cmocka_unit_test(invalid_lines_and_named_encodings),
         cmocka_unit_test(killed_reader_resumes_in_utf16),
+        cmocka_unit_test(gzip_directory),
+        cmocka_unit_test(killed_reader_resumes_in_gzip),
         cmocka_unit_test(unknown_encoding_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "harness.h"
 
@@ -175,8 +176,9 @@ static void open_ok(struct hs_csv_source *s, const char *path, const char *enc)
         fail_msg("%s: open gave %d: %s", path, rc, why);
 }
 
-/* Every line of the file as in data/housing.csv; the offset ends at the file's size. */
-static void reads_like_plain(const char *path, const char *enc, size_t strip)
+/* Every line of the file as in data/housing.csv; the offset ends at the file's size
+ * (or at `end`, the size of its text, for a compressed file). */
+static void reads_like_plain_to(const char *path, const char *enc, size_t strip, long end)
 {
     int count;
     char **lines = plain_lines(&count);
@@ -193,10 +195,15 @@ static void reads_like_plain(const char *path, const char *enc, size_t strip)
     assert_int_equal(i, count);
     FILE *f = fopen(path, "r");
     fseek(f, 0, SEEK_END);
-    assert_int_equal(s.offset, (uint64_t)ftell(f));
+    assert_int_equal(s.offset, (uint64_t)(end > 0 ? end : ftell(f)));
     fclose(f);
     hs_csv_source_close(&s);
     free_lines(lines, count);
+}
+
+static void reads_like_plain(const char *path, const char *enc, size_t strip)
+{
+    reads_like_plain_to(path, enc, strip, 0);
 }
 
 static void utf8_bom_utf16_and_cp1252_files_read_like_plain(void **state)
@@ -342,6 +349,103 @@ static void unclosed_quotes_lose_nothing(void **state)
     unlink(path);
 }
 
+/* ---- gzip ---- */
+
+static long file_size(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    return n;
+}
+
+/* A .gz of data/housing.csv, plain and as UTF-16LE: the same lines; offsets
+ * in the text, and a resume by seeking there. */
+static void gzip_reads_like_plain(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    struct hs_csv_source s;
+    snprintf(path, sizeof path, "build/it/plain-%d.csv.gz", (int)getpid());
+    encode_csv("data/housing.csv", path, "utf-8", 0, 0);
+    reads_like_plain_to(path, "auto", 0, file_size("data/housing.csv"));
+    encode_csv("data/housing.csv", path, "utf-16-le", 1, 1);
+    reads_like_plain_to(path, "auto", 1, 2 + 2 * (file_size("data/housing.csv") + 507));
+    open_ok(&s, path, "auto");
+    for (int i = 0; i < 300; i++)
+        assert_true(hs_csv_source_next(&s, true) > 0); /* never waited on: it is complete */
+    uint64_t offset = s.offset, line = s.line;
+    ssize_t n = hs_csv_source_next(&s, false);
+    char *next = strndup(s.buf, (size_t)n);
+    hs_csv_source_close(&s);
+    open_ok(&s, path, "auto");
+    assert_int_equal(hs_csv_source_seek(&s, offset, line), 0);
+    assert_int_equal(hs_csv_source_next(&s, false), n);
+    assert_string_equal(s.buf, next);
+    free(next);
+    hs_csv_source_close(&s);
+    unlink(path);
+}
+
+/* A damaged stream is refused when opened, with the reason. */
+static void refused_with(const char *path, const char *reason)
+{
+    struct hs_csv_source s;
+    char why[ERR] = "";
+    assert_int_equal(hs_csv_source_open(&s, path, "x.csv", 0, fmt("auto"), false, why, ERR),
+                     HS_CSV_BAD_HEADER);
+    if (strstr(why, reason) == NULL || strstr(why, "nothing of it is read") == NULL)
+        fail_msg("%s: %s", path, why);
+    hs_csv_source_close(&s);
+}
+
+/* A cut, a corrupt and an exploding stream: refused whole in one line
+ * before any row (no row decoded from bad data, no line cut in a number). */
+static void hostile_gzip(void **state)
+{
+    (void)state;
+    char path[PATH_MAX], cut[PATH_MAX], cmd[3 * PATH_MAX];
+    snprintf(path, sizeof path, "build/it/whole-%d.csv.gz", (int)getpid());
+    snprintf(cut, sizeof cut, "build/it/cut-%d.csv.gz", (int)getpid());
+    encode_csv("data/housing.csv", path, "utf-8", 0, 0);
+    snprintf(cmd, sizeof cmd, "head -c %ld %s > %s", file_size(path) / 2, path, cut);
+    assert_int_equal(system(cmd), 0);
+    refused_with(cut, "the gzip stream is cut short after byte ");
+    /* garbage three quarters into the deflate data of 20 copies of the rows */
+    int count;
+    char **lines = plain_lines(&count);
+    gzFile gz = gzopen(path, "wb");
+    assert_non_null(gz);
+    gzprintf(gz, "%s\n", lines[0]);
+    for (int k = 0; k < 20; k++)
+        for (int i = 1; i < count; i++)
+            gzprintf(gz, "%s\n", lines[i]);
+    gzclose(gz);
+    free_lines(lines, count);
+    snprintf(cmd, sizeof cmd, "cp %s %s && printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' | "
+             "dd of=%s bs=1 seek=%ld conv=notrunc 2>/dev/null", path, cut, cut, file_size(path) * 3 / 4);
+    assert_int_equal(system(cmd), 0);
+    refused_with(cut, "the gzip stream is ");
+    snprintf(cmd, sizeof cmd, "head -c 30 %s > %s", path, cut);
+    assert_int_equal(system(cmd), 0);
+    refused_with(cut, "the gzip stream is cut short after byte 0");
+    /* a header, then 30 MB of one digit: far beyond any CSV's compression */
+    gz = gzopen(cut, "wb9");
+    assert_non_null(gz);
+    gzputs(gz, "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV\n");
+    char *ones = malloc(1 << 20);
+    memset(ones, '1', 1 << 20);
+    for (int i = 0; i < 30; i++)
+        assert_int_equal(gzwrite(gz, ones, 1 << 20), 1 << 20);
+    free(ones);
+    gzclose(gz);
+    refused_with(cut, "expands more than 250 times (a gzip bomb?)");
+    unlink(cut);
+    unlink(path);
+}
+
 /* header = false reads a first line that names the columns as data (a dead
  * letter); header = true refuses a file whose first line is numbers;
  * auto reads the UCI layout with line 1 as its first record. */
@@ -460,6 +564,8 @@ int main(void)
         cmocka_unit_test(utf8_bom_utf16_and_cp1252_files_read_like_plain),
         cmocka_unit_test(every_layout_parses_like_plain),
         cmocka_unit_test(header_settings),
+        cmocka_unit_test(gzip_reads_like_plain),
+        cmocka_unit_test(hostile_gzip),
         cmocka_unit_test(quoted_newlines_make_one_record),
         cmocka_unit_test(unclosed_quotes_lose_nothing),
         cmocka_unit_test(offsets_are_in_the_original_file),

@@ -8,7 +8,7 @@
  *     lines appended to it, and when the path is replaced (rotated, removed
  *     and created again, or truncated) it finishes the old file and reads the
  *     new one as the next generation: source name "<name>~1", "~2", ...
- *   - csv_path is a directory: its *.csv files in name order. With follow it
+ *   - csv_path is a directory: its *.csv and *.csv.gz files in name order. With follow it
  *     looks for new ones every half second. A file that appears with a name
  *     sorting before one already read is reported and left alone.
  *
@@ -478,10 +478,13 @@ static int read_file_path(struct reader *r)
 
 /* ---- csv_path is a directory ---- */
 
+/* "*.csv" and "*.csv.gz" (read through zlib), not hidden files. */
 static int csv_only(const struct dirent *e)
 {
     size_t n = strlen(e->d_name);
-    return n > 4 && strcmp(e->d_name + n - 4, ".csv") == 0 && e->d_name[0] != '.';
+    bool csv = n > 4 && strcmp(e->d_name + n - 4, ".csv") == 0;
+    bool gz = n > 7 && strcmp(e->d_name + n - 7, ".csv.gz") == 0;
+    return (csv || gz) && e->d_name[0] != '.';
 }
 
 static bool before(const struct timespec *a, const struct timespec *b)

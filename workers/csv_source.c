@@ -10,6 +10,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+#include <zlib.h>
+
 #include "utf8.h"
 
 #define FINGERPRINT_HEX 12
@@ -74,11 +77,45 @@ int hs_csv_format_from(const char *encoding, const char *delimiter, const char *
 
 #define READ_AHEAD 65536
 
+/* The stream ends here: a cut or corrupt gzip file, or a gzip bomb. The
+ * reason is handed out once, as a dead letter, by hs_csv_source_next. */
+static ssize_t gz_stop(struct hs_csv_source *s, const char *why)
+{
+    snprintf(s->gz_damage, sizeof s->gz_damage, "%s after byte %llu of its text: %s", why,
+             (unsigned long long)s->gz_text,
+             s->gz_verified ? "the rest of the file is not read" : "nothing of it is read");
+    s->rlen = 0;
+    return 0;
+}
+
+static ssize_t gz_fill(struct hs_csv_source *s)
+{
+    if (s->gz_damage[0] != '\0')
+        return 0;
+    int got = gzread((gzFile)s->gz, s->rbuf, READ_AHEAD);
+    int code = Z_OK;
+    gzerror((gzFile)s->gz, &code); /* a cut stream ends with 0 and Z_BUF_ERROR */
+    if (code == Z_ERRNO)
+        return -1;
+    if (code == Z_BUF_ERROR && got <= 0)
+        return gz_stop(s, "the gzip stream is cut short");
+    if (got < 0 || (code != Z_OK && code != Z_BUF_ERROR))
+        return gz_stop(s, "the gzip stream is corrupt");
+    s->gz_text += (uint64_t)got;
+    s->rlen = (size_t)got;
+    /* a little slack for the first block, then the ratio a bomb exceeds */
+    if (s->gz_text > HS_CSV_GZIP_RATIO * ((uint64_t)gzoffset((gzFile)s->gz) + 4096))
+        return gz_stop(s, "the gzip stream expands more than 250 times (a gzip bomb?)");
+    return got;
+}
+
 /* Refills the read-ahead buffer. Returns the bytes now in it, 0 at the end
  * of the file, -1 on a read error. */
 static ssize_t fill(struct hs_csv_source *s)
 {
     s->rpos = 0;
+    if (s->gz != NULL)
+        return gz_fill(s);
     clearerr(s->file); /* a followed file may have grown since the last end of file */
     s->rlen = fread(s->rbuf, 1, READ_AHEAD, s->file);
     if (s->rlen == 0)
@@ -154,8 +191,18 @@ static int read_raw(struct hs_csv_source *s)
 static int seek_to(struct hs_csv_source *s, uint64_t offset)
 {
     s->rpos = s->rlen = 0;
-    clearerr(s->file);
-    return fseeko(s->file, (off_t)offset, SEEK_SET);
+    if (s->gz == NULL) {
+        clearerr(s->file);
+        return fseeko(s->file, (off_t)offset, SEEK_SET);
+    }
+    if (s->gz_damage[0] != '\0')
+        return 0; /* nothing more will be read */
+    gzclearerr((gzFile)s->gz);
+    if ((uint64_t)gztell((gzFile)s->gz) == offset)
+        return 0;
+    if ((uint64_t)gztell((gzFile)s->gz) > offset)
+        s->gz_text = 0; /* gzseek decompresses again from the start */
+    return gzseek((gzFile)s->gz, (z_off_t)offset, SEEK_SET) < 0 ? -1 : 0;
 }
 
 /* A line that cannot be handed out as text: its raw bytes and the reason. */
@@ -169,12 +216,36 @@ static ssize_t bad_line(struct hs_csv_source *s, size_t len)
     return HS_CSV_BAD_LINE;
 }
 
+#define DAMAGE_REPORTED "reported"
+
+static bool damaged(const struct hs_csv_source *s)
+{
+    return s->gz_damage[0] != '\0' && strcmp(s->gz_damage, DAMAGE_REPORTED) != 0;
+}
+
+/* The reason a compressed stream ended early, once, as a bad line holding
+ * what was left of its last line (never parsed: it may be cut in a number). */
+static ssize_t report_damage(struct hs_csv_source *s)
+{
+    snprintf(s->why, sizeof s->why, "%s", s->gz_damage);
+    snprintf(s->gz_damage, sizeof s->gz_damage, "%s", DAMAGE_REPORTED);
+    s->line += s->total > 0;
+    s->offset += s->total;
+    s->buf = s->raw;
+    s->buf_len = s->raw_len < HS_CSV_LINE_MAX ? s->raw_len : HS_CSV_LINE_MAX;
+    s->raw[s->buf_len] = '\0';
+    return HS_CSV_BAD_LINE;
+}
+
 /* The next physical line; see hs_csv_source_next. */
 static ssize_t next_line(struct hs_csv_source *s, bool follow)
 {
+    follow = follow && s->gz == NULL; /* a compressed file is complete */
     int rc = read_raw(s);
     if (rc < 0)
         return -2;
+    if (rc == 0 && damaged(s))
+        return report_damage(s);
     if (s->total == 0 || (rc == 0 && follow)) /* still being written: read it again when whole */
         return seek_to(s, s->offset) != 0 ? -2 : -1;
     uint64_t start = s->offset;
@@ -293,6 +364,10 @@ static int start_decoding(struct hs_csv_source *s, bool follow, char *why, size_
     if (got < 0)
         return -1;
     size_t n = s->rlen < HS_CSV_SNIFF_BYTES ? s->rlen : HS_CSV_SNIFF_BYTES;
+    if (got == 0 && damaged(s)) {
+        snprintf(why, whylen, "%s", s->gz_damage);
+        return -2;
+    }
     if (got == 0 || (follow && n < HS_CSV_SNIFF_BYTES && memchr(s->rbuf, '\n', n) == NULL))
         return 1; /* not even a first line: its byte-order mark may be incomplete */
     struct hs_csv_encoding enc;
@@ -313,6 +388,43 @@ static enum hs_csv_open unreadable(struct hs_csv_source *s, const char *base_src
     s->line = s->record_line = 1; /* the dead letter's place: where the header should be */
     name_source(s, base_src, fingerprint(s, base_src, "", "", 0));
     return s->raw != NULL ? HS_CSV_BAD_HEADER : HS_CSV_NO_FILE;
+}
+
+/* Decompresses the whole stream once before any line is handed out: deflate
+ * data is checked only by the CRC at its end, so a corrupt file would
+ * otherwise give wrong rows before its error. 0: sound; 1: damaged (the
+ * reason in s->gz_damage); -1: a read error. */
+static int gz_verify(struct hs_csv_source *s)
+{
+    ssize_t got;
+    while ((got = gz_fill(s)) > 0)
+        continue;
+    if (got < 0)
+        return -1;
+    if (damaged(s))
+        return 1;
+    s->gz_verified = true;
+    s->gz_text = 0;
+    s->rpos = s->rlen = 0;
+    return gzrewind((gzFile)s->gz) == 0 ? 0 : -1;
+}
+
+/* Reads the file through zlib when it starts with gzip's magic bytes.
+ * Returns as gz_verify. */
+static int open_gzip(struct hs_csv_source *s, const struct stat *st)
+{
+    unsigned char magic[2];
+    if (pread(fileno(s->file), magic, 2, 0) != 2 || magic[0] != 0x1f || magic[1] != 0x8b)
+        return 0;
+    int fd = dup(fileno(s->file)); /* zlib closes its own */
+    s->gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+    if (s->gz == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    s->gz_size = (uint64_t)st->st_size;
+    return gz_verify(s);
 }
 
 /* A file whose first line is data: the columns in the classic order, and
@@ -355,6 +467,17 @@ enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
     }
     s->dev = (uint64_t)st.st_dev;
     s->ino = (uint64_t)st.st_ino;
+    int gz = open_gzip(s, &st);
+    if (gz < 0) {
+        int saved = errno ? errno : ENOMEM;
+        hs_csv_source_close(s);
+        errno = saved;
+        return HS_CSV_NO_FILE;
+    }
+    if (gz > 0) {
+        snprintf(why, whylen, "%s", s->gz_damage);
+        return unreadable(s, base_src);
+    }
     int started = start_decoding(s, follow, why, whylen);
     if (started == -2)
         return unreadable(s, base_src);
@@ -400,13 +523,17 @@ bool hs_csv_source_replaced(const struct hs_csv_source *s, const char *path)
         return errno == ENOENT; /* removed: whatever comes next is a new file */
     if ((uint64_t)now.st_dev != s->dev || (uint64_t)now.st_ino != s->ino)
         return true;
-    return fstat(fileno(s->file), &ours) == 0 && (uint64_t)ours.st_size < s->offset;
+    uint64_t read = s->gz != NULL ? s->gz_size : s->offset; /* what it held, on disk */
+    return fstat(fileno(s->file), &ours) == 0 && (uint64_t)ours.st_size < read;
 }
 
 void hs_csv_source_close(struct hs_csv_source *s)
 {
     if (s->file != NULL)
         fclose(s->file);
+    if (s->gz != NULL)
+        gzclose((gzFile)s->gz);
+    s->gz = NULL;
     hs_csv_decoder_close(&s->dec);
     free(s->rbuf);
     free(s->raw);

@@ -7,6 +7,15 @@
  * its newline is still being written, so it is left for the next read.
  * Lines are split on the file's own newline (see csv_decode.h) and handed
  * out as UTF-8; `offset` always counts bytes of the file as it is on disk.
+ *
+ * A gzip-compressed file (it starts with 1f 8b) is read through zlib; then
+ * `offset` counts bytes of the uncompressed text, and seeking to it re-reads
+ * the stream from the start and skips (zlib's gzseek). A compressed file is
+ * complete: it is never waited on for more lines. It is decompressed once
+ * when opened: a stream that is cut short, corrupt (deflate data is only
+ * checked by the CRC at its end), or expands more than HS_CSV_GZIP_RATIO
+ * times (a gzip bomb) is refused whole, like a bad header, before any row;
+ * one that goes bad after that ends the file with one dead letter.
  */
 #ifndef HS_CSV_SOURCE_H
 #define HS_CSV_SOURCE_H
@@ -23,6 +32,7 @@
 
 #define HS_CSV_LINE_MAX (1 << 20) /* longer lines (and records) become dead letters, cut */
 #define HS_CSV_RECORD_LINES 100   /* most lines one record's quoted fields may span */
+#define HS_CSV_GZIP_RATIO 250     /* most bytes of text per compressed byte */
 
 enum hs_csv_has_header { HS_HEADER_AUTO = 0, HS_HEADER_YES, HS_HEADER_NO };
 
@@ -53,6 +63,11 @@ struct hs_csv_source {
     char why[HS_REASON_MAX]; /* why the last line could not be decoded */
     struct hs_csv_format format;
     struct hs_csv_decoder dec;
+    void *gz;            /* gzFile when the file is gzip-compressed, else NULL */
+    uint64_t gz_size;    /* its compressed size when opened (truncation shows below it) */
+    uint64_t gz_text;    /* bytes of text decompressed so far, for the bomb check */
+    char gz_damage[HS_REASON_MAX]; /* why the stream ended early, reported once */
+    bool gz_verified;    /* the whole stream was decompressed once, soundly */
     unsigned char *rbuf; /* bytes read ahead from the file */
     size_t rpos, rlen;
     char *raw;           /* the last line's bytes as in the file, at most HS_CSV_LINE_MAX */
