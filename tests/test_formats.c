@@ -446,6 +446,43 @@ static void hostile_gzip(void **state)
     unlink(path);
 }
 
+/* Many quotes left open in a .gz: each is read again from the window, never
+ * by decompressing the stream again (every byte of text is decompressed
+ * once), and every good line still lands. */
+static void unclosed_quotes_in_gzip_are_read_once(void **state)
+{
+    (void)state;
+    char path[PATH_MAX], why[ERR];
+    struct hs_csv_source s;
+    double v[HS_NCOLS];
+    snprintf(path, sizeof path, "build/it/traps-%d.csv.gz", (int)getpid());
+    gzFile gz = gzopen(path, "wb");
+    assert_non_null(gz);
+    long text = gzprintf(gz, "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV,NOTE\n");
+    for (int trap = 0; trap < 300; trap++) {
+        text += gzprintf(gz, "1,2,3,0,5,6,7,8,9,10,11,12,13,14,\"open\n");
+        for (int i = 0; i < 120; i++)
+            text += gzprintf(gz, "1,2,3,0,5,6,7,8,9,10,11,12,13,%d,ok\n", i);
+    }
+    gzclose(gz);
+    open_ok(&s, path, "auto");
+    ssize_t n;
+    long good = 0, bad = 0;
+    while ((n = hs_csv_source_next(&s, false)) != -1) {
+        assert_true(n > 0);
+        if (hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, ERR) == 0)
+            good++;
+        else if (strcmp(why, "field 15 has an unterminated quote") == 0)
+            bad++;
+    }
+    assert_int_equal(good, 300 * 120);
+    assert_int_equal(bad, 300);
+    assert_int_equal(s.offset, (uint64_t)text);
+    assert_int_equal(s.gz_text, (uint64_t)text);
+    hs_csv_source_close(&s);
+    unlink(path);
+}
+
 /* header = false reads a first line that names the columns as data (a dead
  * letter); header = true refuses a file whose first line is numbers;
  * auto reads the UCI layout with line 1 as its first record. */
@@ -566,6 +603,7 @@ int main(void)
         cmocka_unit_test(header_settings),
         cmocka_unit_test(gzip_reads_like_plain),
         cmocka_unit_test(hostile_gzip),
+        cmocka_unit_test(unclosed_quotes_in_gzip_are_read_once),
         cmocka_unit_test(quoted_newlines_make_one_record),
         cmocka_unit_test(unclosed_quotes_lose_nothing),
         cmocka_unit_test(offsets_are_in_the_original_file),

@@ -76,6 +76,13 @@ int hs_csv_format_from(const char *encoding, const char *delimiter, const char *
 /* ---- reading lines ---- */
 
 #define READ_AHEAD 65536
+/* The read-ahead buffer is a window that keeps what was read in the last
+ * MiB or so: a record whose quote is not closed is read again from its
+ * first line (join_lines), and a followed file's unfinished line from its
+ * start, without seeking; in a gzip stream a backward seek would mean
+ * decompressing again from the beginning, over and over for a hostile file. */
+#define WINDOW_KEEP (HS_CSV_LINE_MAX + 2 * READ_AHEAD)
+#define WINDOW_CAP (WINDOW_KEEP + 8 * READ_AHEAD)
 
 /* The stream ends here: a cut or corrupt gzip file, or a gzip bomb. The
  * reason is handed out once, as a dead letter, by hs_csv_source_next. */
@@ -84,7 +91,6 @@ static ssize_t gz_stop(struct hs_csv_source *s, const char *why)
     snprintf(s->gz_damage, sizeof s->gz_damage, "%s after byte %llu of its text: %s", why,
              (unsigned long long)s->gz_text,
              s->gz_verified ? "the rest of the file is not read" : "nothing of it is read");
-    s->rlen = 0;
     return 0;
 }
 
@@ -92,7 +98,7 @@ static ssize_t gz_fill(struct hs_csv_source *s)
 {
     if (s->gz_damage[0] != '\0')
         return 0;
-    int got = gzread((gzFile)s->gz, s->rbuf, READ_AHEAD);
+    int got = gzread((gzFile)s->gz, s->rbuf + s->rlen, READ_AHEAD);
     int code = Z_OK;
     gzerror((gzFile)s->gz, &code); /* a cut stream ends with 0 and Z_BUF_ERROR */
     if (code == Z_ERRNO)
@@ -102,25 +108,39 @@ static ssize_t gz_fill(struct hs_csv_source *s)
     if (got < 0 || (code != Z_OK && code != Z_BUF_ERROR))
         return gz_stop(s, "the gzip stream is corrupt");
     s->gz_text += (uint64_t)got;
-    s->rlen = (size_t)got;
+    s->rlen += (size_t)got;
     /* a little slack for the first block, then the ratio a bomb exceeds */
     if (s->gz_text > HS_CSV_GZIP_RATIO * ((uint64_t)gzoffset((gzFile)s->gz) + 4096))
         return gz_stop(s, "the gzip stream expands more than 250 times (a gzip bomb?)");
     return got;
 }
 
-/* Refills the read-ahead buffer. Returns the bytes now in it, 0 at the end
- * of the file, -1 on a read error. */
+/* Makes room for READ_AHEAD more bytes, dropping the oldest (all of them
+ * read: fill is called when everything in the window has been). */
+static void slide(struct hs_csv_source *s)
+{
+    if (s->rlen + READ_AHEAD <= WINDOW_CAP)
+        return;
+    size_t drop = s->rlen - WINDOW_KEEP;
+    memmove(s->rbuf, s->rbuf + drop, WINDOW_KEEP);
+    s->rbase += drop;
+    s->rpos -= drop;
+    s->rlen -= drop;
+}
+
+/* Reads more into the window. Returns the bytes added, 0 at the end of the
+ * file, -1 on a read error. */
 static ssize_t fill(struct hs_csv_source *s)
 {
-    s->rpos = 0;
+    slide(s);
     if (s->gz != NULL)
         return gz_fill(s);
     clearerr(s->file); /* a followed file may have grown since the last end of file */
-    s->rlen = fread(s->rbuf, 1, READ_AHEAD, s->file);
-    if (s->rlen == 0)
+    size_t got = fread(s->rbuf + s->rlen, 1, READ_AHEAD, s->file);
+    s->rlen += got;
+    if (got == 0)
         return ferror(s->file) ? -1 : 0;
-    return (ssize_t)s->rlen;
+    return (ssize_t)got;
 }
 
 /* Keeps n more bytes of the line, up to HS_CSV_LINE_MAX of them. */
@@ -190,6 +210,11 @@ static int read_raw(struct hs_csv_source *s)
 /* Moves to byte `offset` of the file, dropping what was read ahead. */
 static int seek_to(struct hs_csv_source *s, uint64_t offset)
 {
+    if (offset >= s->rbase && offset <= s->rbase + s->rlen) {
+        s->rpos = (size_t)(offset - s->rbase); /* still in the window */
+        return 0;
+    }
+    s->rbase = offset;
     s->rpos = s->rlen = 0;
     if (s->gz == NULL) {
         clearerr(s->file);
@@ -198,8 +223,6 @@ static int seek_to(struct hs_csv_source *s, uint64_t offset)
     if (s->gz_damage[0] != '\0')
         return 0; /* nothing more will be read */
     gzclearerr((gzFile)s->gz);
-    if ((uint64_t)gztell((gzFile)s->gz) == offset)
-        return 0;
     if ((uint64_t)gztell((gzFile)s->gz) > offset)
         s->gz_text = 0; /* gzseek decompresses again from the start */
     return gzseek((gzFile)s->gz, (z_off_t)offset, SEEK_SET) < 0 ? -1 : 0;
@@ -397,15 +420,16 @@ static enum hs_csv_open unreadable(struct hs_csv_source *s, const char *base_src
 static int gz_verify(struct hs_csv_source *s)
 {
     ssize_t got;
-    while ((got = gz_fill(s)) > 0)
-        continue;
+    do
+        s->rlen = 0; /* the text is only looked at, not kept */
+    while ((got = gz_fill(s)) > 0);
     if (got < 0)
         return -1;
     if (damaged(s))
         return 1;
     s->gz_verified = true;
     s->gz_text = 0;
-    s->rpos = s->rlen = 0;
+    s->rbase = s->rpos = s->rlen = 0;
     return gzrewind((gzFile)s->gz) == 0 ? 0 : -1;
 }
 
@@ -457,7 +481,7 @@ enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
     s->format = *format;
     s->generation = generation;
     s->file = fopen(path, "r");
-    s->rbuf = malloc(READ_AHEAD);
+    s->rbuf = malloc(WINDOW_CAP);
     s->raw = malloc(s->raw_cap = 256);
     if (s->file == NULL || s->rbuf == NULL || s->raw == NULL || fstat(fileno(s->file), &st) != 0) {
         int saved = s->file == NULL ? errno : ENOMEM;

@@ -68,8 +68,9 @@ struct hs_csv_source {
     uint64_t gz_text;    /* bytes of text decompressed so far, for the bomb check */
     char gz_damage[HS_REASON_MAX]; /* why the stream ended early, reported once */
     bool gz_verified;    /* the whole stream was decompressed once, soundly */
-    unsigned char *rbuf; /* bytes read ahead from the file */
-    size_t rpos, rlen;
+    unsigned char *rbuf; /* a window of the file's bytes (its text, if compressed) */
+    uint64_t rbase;      /* the offset of rbuf[0] */
+    size_t rpos, rlen;   /* where reading is in it, and how much it holds */
     char *raw;           /* the last line's bytes as in the file, at most HS_CSV_LINE_MAX */
     char *rec;           /* a record of several lines, joined by "\n" */
     size_t rec_cap;
