@@ -8,7 +8,7 @@
 # Two builds side by side: build/release (-O2) and build/asan (ASan+UBSan), and
 # build/fuzz (clang, libFuzzer) for the fuzzers; each has its libhousingsup.a.
 
-PKGS      := rdkafka libpq libconfuse libmicrohttpd
+PKGS      := rdkafka libpq libconfuse libmicrohttpd zlib
 CC        ?= cc
 WARN      := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
              -Wno-format-truncation  # messages are cut to fixed buffers on purpose

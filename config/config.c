@@ -17,6 +17,7 @@
 
 #include "../common/limits.h"
 #include "../common/log.h"
+#include "../workers/csv_source.h" /* the input format settings, checked at load */
 #include "../workers/json.h"    /* the largest message a batch can encode to */
 #include "conninfo.h"            /* the conninfo as libpq reads it, for display */
 
@@ -54,6 +55,10 @@ static cfg_t *config_schema(void)
     static cfg_opt_t opts[] = {
         CFG_STR("csv_path", "data/housing.csv", CFGF_NONE),
         CFG_BOOL("follow", cfg_false, CFGF_NONE),
+        CFG_STR("encoding", "auto", CFGF_NONE),
+        CFG_STR("delimiter", "auto", CFGF_NONE),
+        CFG_STR("decimal_comma", "auto", CFGF_NONE),
+        CFG_STR("header", "auto", CFGF_NONE),
         CFG_STR("state_dir", "run", CFGF_NONE),
         CFG_INT("batch_size", 100, CFGF_NONE),
         CFG_INT("writers", 2, CFGF_NONE),
@@ -109,6 +114,28 @@ static int read_int(cfg_t *sec, const char *key, long lo, long hi, int *out,
     return 0;
 }
 
+/* The input format: the encoding is tried on iconv now, so a name it does
+ * not know stops the start (or the reload) instead of every file. */
+static int read_format(cfg_t *c, struct hs_config *cfg, char *err, size_t errlen)
+{
+    char why[256];
+    struct hs_csv_format format;
+    if (copy_string(cfg->encoding, sizeof cfg->encoding, cfg_getstr(c, "encoding"), "encoding",
+                    cfg->path, err, errlen) ||
+        copy_string(cfg->delimiter, sizeof cfg->delimiter, cfg_getstr(c, "delimiter"),
+                    "delimiter", cfg->path, err, errlen) ||
+        copy_string(cfg->decimal_comma, sizeof cfg->decimal_comma,
+                    cfg_getstr(c, "decimal_comma"), "decimal_comma", cfg->path, err, errlen) ||
+        copy_string(cfg->header, sizeof cfg->header, cfg_getstr(c, "header"), "header",
+                    cfg->path, err, errlen))
+        return -1;
+    if (hs_csv_format_from(cfg->encoding, cfg->delimiter, cfg->decimal_comma, cfg->header,
+                           &format, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "%s: %s", cfg->path, why);
+    return -1;
+}
+
 static int read_top_level(cfg_t *c, struct hs_config *cfg, char *err, size_t errlen)
 {
     const char *f = cfg->path;
@@ -123,7 +150,8 @@ static int read_top_level(cfg_t *c, struct hs_config *cfg, char *err, size_t err
         read_int(c, "rate_limit", 0, 100000000, &cfg->rate_limit, f, err, errlen) ||
         read_int(c, "metrics_port", 0, 65535, &cfg->metrics_port, f, err, errlen) ||
         copy_string(cfg->metrics_address, sizeof cfg->metrics_address,
-                    cfg_getstr(c, "metrics_address"), "metrics_address", f, err, errlen))
+                    cfg_getstr(c, "metrics_address"), "metrics_address", f, err, errlen) ||
+        read_format(c, cfg, err, errlen))
         return -1;
     cfg->follow = cfg_getbool(c, "follow") ? 1 : 0;
     if ((cfg->ring_slots & (cfg->ring_slots - 1)) != 0) {

@@ -32,6 +32,10 @@ struct hs_config {
     char path[PATH_MAX];        /* the file this was read from */
     char csv_path[PATH_MAX];    /* a CSV file, or a directory of them */
     int follow;                 /* keep reading what is appended / added (tail -F) */
+    char encoding[64];          /* the CSV files' encoding: "auto" or a name iconv knows */
+    char delimiter[16];         /* auto, comma, semicolon, tab, pipe, whitespace */
+    char decimal_comma[8];      /* auto, true, false */
+    char header[8];             /* auto, true, false: whether the first line names the columns */
     char state_dir[PATH_MAX];
     int batch_size;             /* CSV records per Kafka message */
     int writers;                /* PostgreSQL writer processes */

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 STACK_DIR=${HS_STACK_DIR:-$PWD/.stack}
-PACKAGES="build-essential pkg-config librdkafka-dev libjsmn-dev libconfuse-dev libpq-dev
+PACKAGES="build-essential pkg-config librdkafka-dev libjsmn-dev libconfuse-dev libpq-dev zlib1g-dev
           libcmocka-dev libmicrohttpd-dev postgresql-15 postgresql-client-15 clang libclang-rt-14-dev kafkacat
           spin jq curl prometheus groff-base man-db python3-yaml systemd"
 

@@ -39,7 +39,9 @@ static int count_csv_files(const char *dir)
         return -1;
     while ((e = readdir(d)) != NULL) {
         size_t len = strlen(e->d_name);
-        n += len > 4 && strcmp(e->d_name + len - 4, ".csv") == 0 && e->d_name[0] != '.';
+        bool csv = (len > 4 && strcmp(e->d_name + len - 4, ".csv") == 0) ||
+                   (len > 7 && strcmp(e->d_name + len - 7, ".csv.gz") == 0);
+        n += csv && e->d_name[0] != '.';
     }
     closedir(d);
     return n;
@@ -50,11 +52,18 @@ static bool check_csv_file(const struct hs_config *cfg, char *detail, size_t cap
     struct hs_csv_source src;
     char why[256], copy[PATH_MAX];
     snprintf(copy, sizeof copy, "%s", cfg->csv_path);
-    int rc = hs_csv_source_open(&src, cfg->csv_path, basename(copy), 0, false, why, sizeof why);
+    struct hs_csv_format format;
+    hs_csv_format_from(cfg->encoding, cfg->delimiter, cfg->decimal_comma, cfg->header, &format,
+                       why, sizeof why); /* checked when the configuration was loaded */
+    int rc = hs_csv_source_open(&src, cfg->csv_path, basename(copy), 0, &format, false, why,
+                                sizeof why);
     int saved = errno;
+    char encoding[HS_CSV_ENCODING_MAX + 32];
+    snprintf(encoding, sizeof encoding, "%s%s", src.dec.enc.name,
+             src.dec.enc.bom_len > 0 ? " with a byte-order mark" : "");
     hs_csv_source_close(&src);
     if (rc == HS_CSV_OPENED)
-        snprintf(detail, cap, "%s: a header naming the 14 columns", cfg->csv_path);
+        snprintf(detail, cap, "%s: a header naming the 14 columns (%s)", cfg->csv_path, encoding);
     else if (rc == HS_CSV_BAD_HEADER)
         snprintf(detail, cap, "%s:1: %s", cfg->csv_path, why);
     else if (rc == HS_CSV_EMPTY)

@@ -204,6 +204,22 @@ void generate_csv(char *out, size_t cap, const char *name, long rows, int bad_ev
     assert_int_equal(system(cmd), 0);
 }
 
+void layout_csv(const char *from, const char *to, const char *codec, int bom, int crlf,
+                const char *layout)
+{
+    char cmd[2000];
+    size_t n = strlen(to);
+    int gz = n > 3 && strcmp(to + n - 3, ".gz") == 0;
+    snprintf(cmd, sizeof cmd, "python3 tests/fixture.py '%s' '%s' --codec %s --layout %s%s%s%s", from,
+             to, codec, layout, bom ? " --bom" : "", crlf ? " --crlf" : "", gz ? " --gzip" : "");
+    assert_int_equal(system(cmd), 0);
+}
+
+void encode_csv(const char *from, const char *to, const char *codec, int bom, int crlf)
+{
+    layout_csv(from, to, codec, bom, crlf, "plain");
+}
+
 static PGconn *pg(void)
 {
     static PGconn *conn;

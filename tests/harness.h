@@ -56,6 +56,15 @@ int run_log_wait_for(const struct run *r, const char *text, int timeout_s);
  * to build/it/NAME-PID.csv, every bad_every-th line bad (0: none); path in out. */
 void generate_csv(char *out, size_t cap, const char *name, long rows, int bad_every);
 
+/* Writes the text file `from` to `to` in Python codec `codec` ("utf-16-le",
+ * "cp1252", ...), with a byte-order mark (U+FEFF encoded) when bom, and
+ * CRLF newlines when crlf; gzip-compressed when `to` ends in ".gz". */
+void encode_csv(const char *from, const char *to, const char *codec, int bom, int crlf);
+/* The same in another layout (tests/fixture.py): "seed" (a comma header over rows aligned
+ * with spaces), "euro" (semicolons, decimal commas), "tab", "pipe", "spaces", "bare". */
+void layout_csv(const char *from, const char *to, const char *codec, int bom, int crlf,
+                const char *layout);
+
 /* PostgreSQL: the value of a one-row one-column query (empty string on NULL). */
 double sql_double(const char *query);
 long sql_long(const char *query);

@@ -12,7 +12,8 @@
 void hs_checkpoint_of_item(const struct hs_item *item, struct hs_checkpoint *cp)
 {
     *cp = (struct hs_checkpoint){.dev = item->file_dev, .ino = item->file_ino,
-                                 .offset = item->end_offset, .line = item->line,
+                                 .offset = item->end_offset,
+                                 .line = item->line + item->extra_lines, /* its last line */
                                  .generation = item->generation};
     memcpy(cp->src, item->src, sizeof cp->src);
 }

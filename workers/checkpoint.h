@@ -25,7 +25,7 @@ struct hs_checkpoint {
     char src[HS_SRC_MAX]; /* the file's source name (its base name, "~N" added) */
 };
 
-/* Where the item leaves its file: the position just past its line. */
+/* Where the item leaves its file: the position just past its (last) line. */
 void hs_checkpoint_of_item(const struct hs_item *item, struct hs_checkpoint *cp);
 /* Path of the checkpoint file for a state directory. */
 void hs_checkpoint_path(const char *state_dir, char *out, size_t cap);

@@ -8,7 +8,7 @@
  *     lines appended to it, and when the path is replaced (rotated, removed
  *     and created again, or truncated) it finishes the old file and reads the
  *     new one as the next generation: source name "<name>~1", "~2", ...
- *   - csv_path is a directory: its *.csv files in name order. With follow it
+ *   - csv_path is a directory: its *.csv and *.csv.gz files in name order. With follow it
  *     looks for new ones every half second. A file that appears with a name
  *     sorting before one already read is reported and left alone.
  *
@@ -43,6 +43,7 @@
 struct reader {
     struct hs_worker *w;
     const struct hs_config *cfg;
+    struct hs_csv_format format; /* encoding, delimiter, decimal_comma */
     bool follow;                 /* follow = true */
     bool tail;                   /* follow a single file: wait at its end for more */
     struct hs_csv_source cur;
@@ -91,7 +92,8 @@ static bool flush_pending(struct reader *r, bool end_of_batch)
 static void start_item(struct reader *r, struct hs_item *item)
 {
     memset(item, 0, offsetof(struct hs_item, u));
-    item->line = r->cur.line;
+    item->line = r->cur.record_line; /* a record's identity is its first line */
+    item->extra_lines = (uint32_t)(r->cur.line - r->cur.record_line);
     item->end_offset = r->cur.offset;
     item->read_us = hs_now_us();
     item->file_dev = r->cur.dev;
@@ -108,7 +110,7 @@ static void make_dead(struct reader *r, const char *text, size_t len, const char
     item->u.dead.raw_len = (uint32_t)(len < HS_RAW_MAX ? len : HS_RAW_MAX);
     memcpy(item->u.dead.raw, text, item->u.dead.raw_len);
     hs_warn("%s:%llu: %s (sent to the dead-letter table)", r->cur.path,
-            (unsigned long long)r->cur.line, why);
+            (unsigned long long)item->line, why);
     atomic_fetch_add_explicit(&r->w->stats->dead_letters, 1, memory_order_relaxed);
 }
 
@@ -168,7 +170,7 @@ static int read_lines(struct reader *r, bool whole_only)
                      (unsigned long long)r->cur.line, strerror(errno));
             return READ_FAILED;
         }
-        if (blank(r->cur.buf, (size_t)n))
+        if (n >= 0 && blank(r->cur.buf, (size_t)n))
             continue;
         uint32_t batch = atomic_load_explicit(&r->w->seg->control->batch_size,
                                               memory_order_relaxed);
@@ -176,7 +178,12 @@ static int read_lines(struct reader *r, bool whole_only)
             return READ_FAILED;
         r->records++;
         pace(r);
-        make_item(r, r->cur.buf, (size_t)n, &r->pending);
+        if (n == HS_CSV_BAD_LINE) { /* not valid in its encoding, or too long */
+            start_item(r, &r->pending);
+            make_dead(r, r->cur.buf, r->cur.buf_len, r->cur.why, &r->pending);
+        } else {
+            make_item(r, r->cur.buf, (size_t)n, &r->pending);
+        }
         r->has_pending = true;
         r->in_batch++;
         if (hs_worker_orphaned(r->w))
@@ -190,7 +197,8 @@ static int read_lines(struct reader *r, bool whole_only)
 static int open_file(struct reader *r, const char *path, const char *base_src, uint32_t generation)
 {
     char why[256];
-    int rc = hs_csv_source_open(&r->cur, path, base_src, generation, r->tail, why, sizeof why);
+    int rc = hs_csv_source_open(&r->cur, path, base_src, generation, &r->format, r->tail,
+                                why, sizeof why);
     if (rc == HS_CSV_BAD_HEADER) {
         hs_error("%s:1: %s", path, why);
         snprintf(r->header_error, sizeof r->header_error, "%s", why);
@@ -471,10 +479,13 @@ static int read_file_path(struct reader *r)
 
 /* ---- csv_path is a directory ---- */
 
+/* "*.csv" and "*.csv.gz" (read through zlib), not hidden files. */
 static int csv_only(const struct dirent *e)
 {
     size_t n = strlen(e->d_name);
-    return n > 4 && strcmp(e->d_name + n - 4, ".csv") == 0 && e->d_name[0] != '.';
+    bool csv = n > 4 && strcmp(e->d_name + n - 4, ".csv") == 0;
+    bool gz = n > 7 && strcmp(e->d_name + n - 7, ".csv.gz") == 0;
+    return (csv || gz) && e->d_name[0] != '.';
 }
 
 static bool before(const struct timespec *a, const struct timespec *b)
@@ -575,6 +586,13 @@ int hs_csv_reader_main(struct hs_worker *w)
     }
     *r = (struct reader){.w = w, .cfg = w->cfg, .follow = w->cfg->follow != 0,
                          .started_us = hs_now_us()};
+    char why[256];
+    if (hs_csv_format_from(w->cfg->encoding, w->cfg->delimiter, w->cfg->decimal_comma,
+                           w->cfg->header, &r->format, why, sizeof why) != 0) {
+        hs_error("%s", why); /* not reached: checked when the configuration was loaded */
+        free(r);
+        return HS_EXIT_FATAL;
+    }
     find_resume(r);
     bool directory = stat(w->cfg->csv_path, &st) == 0 && S_ISDIR(st.st_mode);
     r->tail = r->follow && !directory;

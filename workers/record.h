@@ -41,6 +41,7 @@ struct hs_dead_letter {
 struct hs_item {
     uint8_t kind;        /* enum hs_item_kind */
     uint8_t flags;       /* enum hs_item_flags */
+    uint32_t extra_lines; /* lines the record spans after its first (quoted newlines) */
     uint64_t line;       /* 1-based line in the source file; 0 when not from a file */
     uint64_t end_offset; /* byte offset just past this line in the source file */
     int64_t read_us;     /* when the CSV reader read it, microseconds since the epoch */

@@ -123,7 +123,7 @@ static void record_bad_lines_give_reasons(void **state)
         {"0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,nan", "MEDV is out of range: 'nan'"},
         {"0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,1e999", "MEDV is out of range: '1e999'"},
         {"\"0.00632,18,2.31", "field 1 has an unterminated quote"},
-        {"total garbage here", "expected 14 fields, got 1"},
+        {"total garbage here", "expected 14 fields, got 3 (split on whitespace: the line has no comma)"},
         {"1,2,3,4x,5,6,7,8,9,10,11,12,13,14", "CHAS is not a number: '4x'"},
     };
     struct hs_csv_header h;
@@ -169,6 +169,156 @@ static void record_embedded_nul_is_an_error(void **state)
     assert_string_equal(err, "field 5 contains a NUL byte");
 }
 
+/* ---- dialects ---- */
+
+static int header_as(const char *text, const char *delim, const char *decimal,
+                     struct hs_csv_header *h, char *err)
+{
+    struct hs_csv_dialect d;
+    assert_int_equal(hs_csv_dialect_parse(delim, decimal, &d, err, 256), 0);
+    return hs_csv_parse_header_as(text, strlen(text), &d, h, err, 256);
+}
+
+static void delimiter_auto_decides_from_the_header(void **state)
+{
+    (void)state;
+    static const struct { const char *header; char delim; } cases[] = {
+        {HEADER, ','},
+        {"CRIM;ZN;INDUS;CHAS;NOX;RM;AGE;DIS;RAD;TAX;PTRATIO;B;LSTAT;MEDV", ';'},
+        {"CRIM\tZN\tINDUS\tCHAS\tNOX\tRM\tAGE\tDIS\tRAD\tTAX\tPTRATIO\tB\tLSTAT\tMEDV\r", '\t'},
+        {"CRIM|ZN|INDUS|CHAS|NOX|RM|AGE|DIS|RAD|TAX|PTRATIO|B|LSTAT|MEDV", '|'},
+        {"   CRIM    ZN INDUS CHAS  NOX   RM  AGE   DIS RAD TAX PTRATIO   B LSTAT MEDV  ", ' '},
+    };
+    struct hs_csv_header h;
+    char err[256] = "";
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (parse_header(cases[i].header, &h, err) != 0)
+            fail_msg("%s: %s", cases[i].header, err);
+        assert_int_equal(h.delimiter, cases[i].delim);
+        assert_int_equal(h.nfields, 14);
+        assert_int_equal(h.column_of[13], HS_MEDV);
+    }
+    /* none fits: the reason for the split with the most fields */
+    assert_int_equal(parse_header("CRIM;ZN;INDUS;CHAS;NOX;RM;AGE;DIS;RAD;TAX;PTRATIO;B;LSTAT", &h, err), -1);
+    assert_string_equal(err, "header lacks column MEDV (a header row naming the 14 columns CRIM..MEDV is required)");
+}
+
+static void aligned_rows_under_a_comma_header(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    double v[HS_NCOLS];
+    char err[256] = "";
+    assert_int_equal(parse_header(HEADER, &h, err), 0);
+    assert_int_equal(parse_row(&h, " 0.00632  18.00   2.310  0  0.5380  6.5750  65.20  4.0900   1  296.0  "
+                                   "15.30 396.90   4.98  24.00\r", v, err), 0);
+    assert_true(v[HS_CRIM] == 0.00632 && v[HS_TAX] == 296.0 && v[HS_MEDV] == 24.0);
+    assert_int_equal(parse_row(&h, "0.1\t18\t2.31\t0\t0.5 6 65 4 1 296 15 396 4 24", v, err), 0);
+    assert_int_equal(parse_row(&h, "0.1 18 2.31", v, err), -1);
+    assert_string_equal(err, "expected 14 fields, got 3 (split on whitespace: the line has no comma)");
+    /* an explicit delimiter has no such fallback */
+    assert_int_equal(header_as(HEADER, "comma", "auto", &h, err), 0);
+    assert_int_equal(parse_row(&h, "0.1 18 2.31", v, err), -1);
+    assert_string_equal(err, "expected 14 fields, got 1");
+}
+
+static void decimal_commas(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    double v[HS_NCOLS];
+    char err[256] = "";
+    const char *euro = "0,00632;18;2,31;0;0,538;6,575;65,2;4,09;1;296;15,3;396,9;4,98;24";
+    assert_int_equal(header_as("CRIM;ZN;INDUS;CHAS;NOX;RM;AGE;DIS;RAD;TAX;PTRATIO;B;LSTAT;MEDV", "auto",
+                               "auto", &h, err), 0);
+    assert_int_equal(parse_row(&h, euro, v, err), 0);
+    assert_true(v[HS_CRIM] == 0.00632 && v[HS_NOX] == 0.538 && v[HS_B] == 396.9);
+    assert_int_equal(parse_row(&h, "0,1,2;18;2,31;0;0,538;6,575;65,2;4,09;1;296;15,3;396,9;4,98;24", v, err), -1);
+    assert_string_equal(err, "CRIM is not a number: '0,1,2'");
+    assert_int_equal(parse_row(&h, "0,1;18;2,31;0,5;0,538;6,575;65,2;4,09;1;296;15,3;396,9;4,98;24", v, err), -1);
+    assert_string_equal(err, "CHAS must be an integer: '0.5'");
+    /* decimal_comma = false: a comma is no decimal point */
+    assert_int_equal(header_as("CRIM;ZN;INDUS;CHAS;NOX;RM;AGE;DIS;RAD;TAX;PTRATIO;B;LSTAT;MEDV", "semicolon",
+                               "false", &h, err), 0);
+    assert_int_equal(parse_row(&h, euro, v, err), -1);
+    assert_string_equal(err, "CRIM is not a number: '0,00632'");
+    /* decimal_comma = true with commas between fields: only quoted values can have one */
+    assert_int_equal(header_as(HEADER, "auto", "true", &h, err), 0);
+    assert_int_equal(parse_row(&h, "\"0,5\",18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", v, err), 0);
+    assert_true(v[HS_CRIM] == 0.5);
+}
+
+static void dialect_settings(void **state)
+{
+    (void)state;
+    struct hs_csv_dialect d;
+    char err[256] = "";
+    assert_int_equal(hs_csv_dialect_parse("TAB", "TRUE", &d, err, sizeof err), 0);
+    assert_true(d.delimiter == '\t' && d.decimal_comma == HS_DECIMAL_COMMA);
+    assert_int_equal(hs_csv_dialect_parse(";", "false", &d, err, sizeof err), 0);
+    assert_true(d.delimiter == ';' && d.decimal_comma == HS_DECIMAL_POINT);
+    assert_int_equal(hs_csv_dialect_parse("colon", "auto", &d, err, sizeof err), -1);
+    assert_string_equal(err, "delimiter = \"colon\" is not one of auto, comma, semicolon, tab, pipe, whitespace");
+    assert_int_equal(hs_csv_dialect_parse("auto", "yes", &d, err, sizeof err), -1);
+    assert_string_equal(err, "decimal_comma = \"yes\" is not one of auto, true, false");
+}
+
+/* ---- files without a header ---- */
+
+static void numeric_first_line_is_data(void **state)
+{
+    (void)state;
+    assert_true(hs_csv_line_is_numeric(ROW1, strlen(ROW1)));
+    assert_true(hs_csv_line_is_numeric(" 0.00632  18.00  2.310\r", 23));
+    assert_false(hs_csv_line_is_numeric("1,2\0003", 5));
+    assert_true(hs_csv_line_is_numeric("0,5;-1e3;\"2\"|+4", 15));
+    assert_false(hs_csv_line_is_numeric(HEADER, strlen(HEADER)));
+    assert_false(hs_csv_line_is_numeric("  ,;  ", 6)); /* no digit */
+    assert_false(hs_csv_line_is_numeric("1,2,NA", 6));
+}
+
+static void classic_columns_without_a_header(void **state)
+{
+    (void)state;
+    static const struct hs_csv_dialect automatic = {0, HS_DECIMAL_AUTO};
+    static const struct hs_csv_dialect comma = {',', HS_DECIMAL_AUTO};
+    struct hs_csv_header h;
+    double v[HS_NCOLS];
+    char err[256] = "";
+    const char *bare = " 0.00632  18.00   2.310  0  0.5380  6.5750  65.20  4.0900   1  296.0  15.30 396.90   4.98  24.00";
+    assert_int_equal(hs_csv_classic_header(bare, strlen(bare), &automatic, &h, err, sizeof err), 0);
+    assert_int_equal(h.delimiter, HS_CSV_WHITESPACE);
+    assert_int_equal(parse_row(&h, bare, v, err), 0);
+    assert_true(v[HS_CRIM] == 0.00632 && v[HS_RAD] == 1.0 && v[HS_MEDV] == 24.0);
+    assert_int_equal(hs_csv_classic_header(ROW1, strlen(ROW1), &automatic, &h, err, sizeof err), 0);
+    assert_int_equal(h.delimiter, ',');
+    assert_int_equal(hs_csv_classic_header("1,2,3", 5, &automatic, &h, err, sizeof err), -1);
+    assert_non_null(strstr(err, "without a header, the first line must have the 14 columns"));
+    assert_int_equal(hs_csv_classic_header(ROW1, strlen(ROW1), &comma, &h, err, sizeof err), 0);
+    assert_int_equal(parse_row(&h, bare, v, err), -1); /* no whitespace fallback when named */
+}
+
+/* ---- quoted fields across lines ---- */
+
+static void quotes_open_and_close_across_lines(void **state)
+{
+    (void)state;
+    struct hs_csv_header h;
+    char err[256] = "";
+    assert_int_equal(parse_header(HEADER ",NOTE", &h, err), 0);
+    assert_true(hs_csv_ends_in_quote("1,\"a", 4, &h, false));
+    assert_true(hs_csv_ends_in_quote("1, \"a,b", 8, &h, false));  /* spaces before the quote */
+    assert_false(hs_csv_ends_in_quote("1,\"a\"\"b\"", 9, &h, false));
+    assert_true(hs_csv_ends_in_quote("1,\"a\"\"b", 8, &h, false));  /* a doubled quote stays inside */
+    assert_false(hs_csv_ends_in_quote("1,a\"b", 5, &h, false));      /* not at a field's start */
+    assert_false(hs_csv_ends_in_quote("end\",2", 6, &h, true));      /* closes what the line before opened */
+    assert_true(hs_csv_ends_in_quote("still \"\" in", 12, &h, true));
+    double v[HS_NCOLS];
+    const char *record = ROW1 ",\"two, lines\nwith \"\"quotes\"\"\"";
+    assert_int_equal(parse_row(&h, record, v, err), 0);
+    assert_true(v[HS_MEDV] == 24.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +332,13 @@ int main(void)
         cmocka_unit_test(record_bad_lines_give_reasons),
         cmocka_unit_test(record_numbers_equal_strtod),
         cmocka_unit_test(record_embedded_nul_is_an_error),
+        cmocka_unit_test(delimiter_auto_decides_from_the_header),
+        cmocka_unit_test(aligned_rows_under_a_comma_header),
+        cmocka_unit_test(decimal_commas),
+        cmocka_unit_test(dialect_settings),
+        cmocka_unit_test(numeric_first_line_is_data),
+        cmocka_unit_test(classic_columns_without_a_header),
+        cmocka_unit_test(quotes_open_and_close_across_lines),
     };
     return cmocka_run_group_tests_name("csv", tests, NULL, NULL);
 }
