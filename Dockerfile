@@ -4,6 +4,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
         build-essential pkg-config librdkafka-dev libjsmn-dev libconfuse-dev libpq-dev zlib1g-dev \
+        libmicrohttpd-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile init.sql ./
@@ -17,7 +18,7 @@ RUN make -j"$(nproc)" build/release/housingsup && make install DESTDIR=/out PREF
 
 FROM debian:12-slim
 RUN apt-get update && apt-get install -y --no-install-recommends \
-        librdkafka1 libconfuse2 libpq5 zlib1g ca-certificates \
+        librdkafka1 libconfuse2 libpq5 zlib1g libmicrohttpd12 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --user-group --home-dir /var/lib/housingsup --shell /usr/sbin/nologin housingsup \
     && install -d -o housingsup -g housingsup -m 0750 /var/lib/housingsup /var/lib/housingsup/run

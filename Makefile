@@ -72,7 +72,7 @@ fuzz_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 $(eval $(call objects,fuzz))
 build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libhousingsup.a
 	clang $(fuzz_FLAGS) -fsanitize=fuzzer $^ $(PKG_LIBS) -lm -o $@
-fuzzers: build/fuzz/fuzz_csv build/fuzz/fuzz_json
+fuzzers: build/fuzz/fuzz_csv build/fuzz/fuzz_json build/fuzz/fuzz_formats
 
 # Every header compiles on its own (tests/headers.sh, one TAP test).
 headerscheck:

@@ -4,6 +4,7 @@
  */
 #include "json.h"
 #include "decimal.h"
+#include "utf8.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -30,9 +31,14 @@ static void put_string(struct hs_buf *out, const char *s, size_t n)
         if (c == '"' || c == '\\') {
             char esc[2] = {'\\', (char)c};
             hs_buf_append(out, esc, 2);
+        } else if (c >= 0x80 && hs_utf8_sequence(s + i, n - i) > 0) {
+            /* a whole UTF-8 character (a transcoded file's text): as it is */
+            size_t len = hs_utf8_sequence(s + i, n - i);
+            hs_buf_append(out, s + i, len);
+            i += len - 1;
         } else if (c < 0x20 || c >= 0x7f) {
-            /* Raw input may be any bytes; as \u00XX the message stays ASCII
-             * and valid JSON whatever the input's encoding was. */
+            /* Any other byte of raw input (not UTF-8): as \u00XX the message
+             * stays valid JSON whatever the input's encoding was. */
             hs_buf_printf(out, "\\u%04x", c);
         } else {
             hs_buf_append(out, (const char *)&c, 1);

@@ -33,6 +33,15 @@ static size_t sequence_at(const unsigned char *s, size_t n)
     return len;
 }
 
+size_t hs_utf8_sequence(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if ((unsigned char)s[0] < 0x80)
+        return s[0] != '\0';
+    return sequence_at((const unsigned char *)s, n);
+}
+
 size_t hs_utf8_invalid_at(const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;

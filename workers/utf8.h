@@ -16,6 +16,10 @@
  * or n when all of it is valid. */
 size_t hs_utf8_invalid_at(const char *s, size_t n);
 
+/* Length of the one valid character at s[0..n) (1 to 4 bytes), or 0 when s
+ * does not start with one (or starts with NUL). */
+size_t hs_utf8_sequence(const char *s, size_t n);
+
 /* Replaces, in place, each byte that is not part of a valid sequence with
  * '?' (so "\xe2\x82A" becomes "??A"). Returns how many bytes it replaced. */
 size_t hs_utf8_sanitize(char *s, size_t n);

@@ -188,6 +188,31 @@ static void invalid_lines_and_named_encodings(void **state)
     stop(&r);
 }
 
+/* A latin1 file: its non-ASCII text reaches the dead-letter table as the
+ * same characters in UTF-8, in the reason and in the record kept. */
+static void latin1_text_in_a_dead_letter(void **state)
+{
+    (void)state;
+    struct run r;
+    char path[600], q[300];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    snprintf(path, sizeof path, "build/it/latin1-%d.csv", (int)getpid());
+    FILE *f = fopen(path, "w");
+    fputs("CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV\n"
+          "0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24\n"
+          "0.1,0,1,0,caf\xe9,6,65,4,1,296,15,396.9,4.98,24\n"
+          "0.02731,0,7.07,0,0.469,6.421,78.9,4.9671,2,242,17.8,396.9,9.14,21.6\n", f);
+    assert_int_equal(fclose(f), 0);
+    run_init(&r, "latin1", path, "encoding = \"latin1\"");
+    start(&r);
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file LIKE '%s#%%'", r.src);
+    assert_int_equal(sql_wait_for(q, 2, 60), 2);
+    assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing_dead_letter WHERE reason = "
+                                  "U&'NOX is not a number: ''caf\\00E9''' AND raw LIKE "
+                                  "U&'%caf\\00E9,6,65%'", 1, 60), 1);
+    stop(&r);
+}
+
 /* SIGKILL of the CSV reader in the middle of a UTF-16 file whose every third
  * record has a quoted field spanning two lines: its successor seeks to the
  * offset its predecessor stopped at, and every row lands once, numbered by
@@ -286,6 +311,7 @@ int main(void)
         cmocka_unit_test(directory_of_encodings),
         cmocka_unit_test(every_layout_lands),
         cmocka_unit_test(invalid_lines_and_named_encodings),
+        cmocka_unit_test(latin1_text_in_a_dead_letter),
         cmocka_unit_test(killed_reader_resumes_in_utf16),
         cmocka_unit_test(gzip_directory),
         cmocka_unit_test(killed_reader_resumes_in_gzip),

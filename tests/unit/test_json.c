@@ -113,7 +113,7 @@ static void dead_letter_round_trip_keeps_raw_bytes(void **state)
     (void)state;
     struct hs_item it = {.kind = HS_ITEM_DEAD, .line = 9};
     snprintf(it.u.dead.reason, HS_REASON_MAX, "NOX is not a number: 'a\"b'");
-    const char raw[] = "x,\"y\\z\ttab\x01\xc3\xa9";
+    const char raw[] = "x,\"y\\z\ttab\x01\xc3\xa9\xff";
     memcpy(it.u.dead.raw, raw, sizeof raw - 1);
     it.u.dead.raw_len = sizeof raw - 1;
     const struct hs_item *p = &it;
@@ -124,8 +124,9 @@ static void dead_letter_round_trip_keeps_raw_bytes(void **state)
     assert_int_equal(got.items[0].kind, HS_ITEM_DEAD);
     assert_int_equal(got.items[0].line, 9);
     assert_string_equal(got.items[0].u.dead.reason, "NOX is not a number: 'a\"b'");
-    /* Bytes >= 0x80 travel as \u00XX and come back as their UTF-8 encoding. */
-    const char expect[] = "x,\"y\\z\ttab\x01\xc3\x83\xc2\xa9";
+    /* UTF-8 (a transcoded file's text) travels as it is; any other byte
+     * >= 0x80 as \u00XX, and comes back as that code point's UTF-8. */
+    const char expect[] = "x,\"y\\z\ttab\x01\xc3\xa9\xc3\xbf";
     assert_int_equal(got.items[0].u.dead.raw_len, sizeof expect - 1);
     assert_memory_equal(got.items[0].u.dead.raw, expect, sizeof expect - 1);
     hs_buf_free(&buf);
