@@ -93,6 +93,35 @@ static void utf16le_file_lands_every_row(void **state)
     stop(&r);
 }
 
+/* What a spreadsheet exports: UTF-8 with a byte-order mark, CRLF line ends
+ * and every header name quoted. */
+static void spreadsheet_export_lands(void **state)
+{
+    (void)state;
+    struct run r;
+    char path[600], line[1024], q[300];
+    sql_exec("TRUNCATE housing, housing_dead_letter");
+    snprintf(path, sizeof path, "build/it/excel-%d.csv", (int)getpid());
+    FILE *in = fopen("data/housing.csv", "r"), *out = fopen(path, "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    fputs("\xef\xbb\xbf\"CRIM\",\"ZN\",\"INDUS\",\"CHAS\",\"NOX\",\"RM\",\"AGE\",\"DIS\",\"RAD\","
+          "\"TAX\",\"PTRATIO\",\"B\",\"LSTAT\",\"MEDV\"\r\n", out);
+    assert_non_null(fgets(line, sizeof line, in)); /* the plain header */
+    while (fgets(line, sizeof line, in) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        fprintf(out, "%s\r\n", line);
+    }
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+    run_init(&r, "excel", path, NULL);
+    start(&r);
+    snprintf(q, sizeof q, "%s#%%", r.src);
+    assert_lands(q, 1);
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
+    stop(&r);
+}
+
 /* A directory: UTF-8 with a byte-order mark, UTF-16LE, UTF-16BE, and a
  * binary file that becomes one dead letter saying so. */
 static void directory_of_encodings(void **state)
@@ -308,6 +337,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(utf16le_file_lands_every_row),
+        cmocka_unit_test(spreadsheet_export_lands),
         cmocka_unit_test(directory_of_encodings),
         cmocka_unit_test(every_layout_lands),
         cmocka_unit_test(invalid_lines_and_named_encodings),
