@@ -120,4 +120,19 @@ void hs_buf_double(struct hs_buf *b, double v)
     hs_buf_append(b, text, (size_t)n);
 }
 
+void hs_buf_json_string(struct hs_buf *b, const char *s, size_t n)
+{
+    hs_buf_append(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            hs_buf_printf(b, "\\%c", c);
+        else if (c < 0x20)
+            hs_buf_printf(b, "\\u%04x", c);
+        else
+            hs_buf_append(b, s + i, 1);
+    }
+    hs_buf_append(b, "\"", 1);
+}
+
 bool hs_buf_failed(const struct hs_buf *b) { return b->failed; }

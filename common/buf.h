@@ -25,6 +25,10 @@ void hs_buf_puts(struct hs_buf *b, const char *s);
 void hs_buf_printf(struct hs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends a double in the shortest form that reads back as the same value. */
 void hs_buf_double(struct hs_buf *b, double v);
+/* Appends s[0..n) as a quoted JSON string: '"' and '\\' escaped, control
+ * characters as \u00XX, every other byte as it is (the caller's text is
+ * UTF-8). */
+void hs_buf_json_string(struct hs_buf *b, const char *s, size_t n);
 bool hs_buf_failed(const struct hs_buf *b);
 
 #endif

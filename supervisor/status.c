@@ -78,20 +78,7 @@ void hs_status_render_table(const struct hs_status *st, struct hs_buf *b)
 
 /* ---- JSON ---- */
 
-static void json_string(struct hs_buf *b, const char *s)
-{
-    hs_buf_puts(b, "\"");
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            hs_buf_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            hs_buf_printf(b, "\\u%04x", c);
-        else
-            hs_buf_append(b, s, 1);
-    }
-    hs_buf_puts(b, "\"");
-}
+static void json_string(struct hs_buf *b, const char *s) { hs_buf_json_string(b, s, strlen(s)); }
 
 static void json_optional(struct hs_buf *b, const char *key, long long value)
 {

@@ -70,21 +70,6 @@ void hs_copy_row(struct hs_buf *b, const struct hs_item *row)
 
 void hs_copy_end(struct hs_buf *b) { put_u16(b, UINT16_MAX); }
 
-static void json_string(struct hs_buf *b, const char *s, size_t n)
-{
-    hs_buf_append(b, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            hs_buf_append(b, "\\", 1);
-        if (c < 0x20)
-            hs_buf_printf(b, "\\u%04x", c);
-        else
-            hs_buf_append(b, (const char *)&c, 1);
-    }
-    hs_buf_append(b, "\"", 1);
-}
-
 void hs_copy_json_row(struct hs_buf *b, const struct hs_item *row)
 {
     static const char *const keys[HS_NCOLS] = {
@@ -100,7 +85,7 @@ void hs_copy_json_row(struct hs_buf *b, const struct hs_item *row)
     memcpy(src, row->src, n);
     hs_utf8_sanitize(src, n);
     hs_buf_puts(b, ",\"src_file\":");
-    json_string(b, src, n);
+    hs_buf_json_string(b, src, n);
     hs_buf_printf(b, ",\"src_line\":%llu,\"read_us\":", (unsigned long long)row->line);
     if (row->read_us > 0)
         hs_buf_printf(b, "%lld}", (long long)row->read_us);
