@@ -247,6 +247,18 @@ static void refuse_row(struct writer *wr, uint32_t item, const struct failure *f
     set_aside(&wr->batch, item, f->sqlstate, reason);
 }
 
+/* From here on the batch goes through ON CONFLICT: some of its rows are in
+ * housing already. Found on the fast path, or only once COPY got past a
+ * refused row (COPY checks a row's constraints before its unique index). */
+static void note_replay(struct writer *wr)
+{
+    if (wr->batch.replay)
+        return;
+    wr->batch.replay = true;
+    hs_info("batch of %u records repeats rows already written (a replay); "
+            "writing only the new ones", wr->batch.n);
+}
+
 static enum outcome write_segment(struct writer *wr, uint32_t lo, uint32_t hi,
                                   const struct failure *known);
 
@@ -299,7 +311,7 @@ static enum outcome write_segment(struct writer *wr, uint32_t lo, uint32_t hi,
             return SYSTEM_ERROR;
         }
         if (f.cls == HS_PG_REPLAY) {
-            wr->batch.replay = true;
+            note_replay(wr);
             continue;
         }
         if (wr->batch.replay || f.copy_row < 1 || f.copy_row > hi - lo)
@@ -474,7 +486,8 @@ static enum outcome finish(struct writer *wr, struct failure *f)
 static enum outcome write_carefully(struct writer *wr, const struct failure *first)
 {
     struct failure f;
-    wr->batch.replay = first->cls == HS_PG_REPLAY;
+    if (first->cls == HS_PG_REPLAY)
+        note_replay(wr);
     if (!exec(wr, "BEGIN", &f) || !exec(wr, "SET CONSTRAINTS ALL IMMEDIATE", &f)) {
         wr->failure = f;
         rollback(wr);
@@ -508,9 +521,6 @@ static enum outcome write_fast(struct writer *wr)
         wr->failure = f;
         return SYSTEM_ERROR;
     }
-    if (f.cls == HS_PG_REPLAY)
-        hs_info("batch of %u records repeats rows already written (a replay); "
-                "writing only the new ones", wr->batch.n);
     return write_carefully(wr, &f);
 }
 
