@@ -58,6 +58,22 @@ void run_init(struct run *r, const char *name, const char *csv_path, const char 
 
 void run_rewrite_config(const struct run *r, const char *extra) { write_config(r, extra); }
 
+void run_start(const struct run *r)
+{
+    char out[16384];
+    int rc = run_housingsup(r, "start", out, sizeof out);
+    if (rc != 0)
+        fail_msg("%s: start exited %d:\n%s", r->dir, rc, out);
+}
+
+void run_stop_cleanly(const struct run *r)
+{
+    char out[16384];
+    int rc = run_housingsup(r, "stop", out, sizeof out);
+    if (rc != 0 || strstr(out, "stopped cleanly, rings empty") == NULL)
+        fail_msg("%s: stop exited %d:\n%s", r->dir, rc, out);
+}
+
 int run_housingsup(const struct run *r, const char *command, char *out, size_t cap)
 {
     int pipefd[2];

@@ -34,6 +34,11 @@ void run_init(struct run *r, const char *name, const char *csv_path, const char 
  * split at spaces) and "-c <the run's config>";
  * returns its exit code, its output (stdout and stderr) in out. */
 int run_housingsup(const struct run *r, const char *command, char *out, size_t cap);
+/* `housingsup start`; fails the test unless it exits 0. */
+void run_start(const struct run *r);
+/* `housingsup stop`; fails the test unless every ring was emptied (exit 0,
+ * "stopped cleanly, rings empty"). */
+void run_stop_cleanly(const struct run *r);
 /* Rewrites the run's config with another `extra`. */
 void run_rewrite_config(const struct run *r, const char *extra);
 /* The supervisor's pid from the run's pid file. */

@@ -50,22 +50,6 @@ static void assert_lands(const char *pattern, int times)
     assert_int_equal(sql_long(q), 506L * times);
 }
 
-static void start(const struct run *r)
-{
-    char out[OUT];
-    int rc = run_housingsup(r, "start", out, sizeof out);
-    if (rc != 0)
-        fail_msg("start exited %d: %s", rc, out);
-}
-
-static void stop(const struct run *r)
-{
-    char out[OUT];
-    int rc = run_housingsup(r, "stop", out, sizeof out);
-    if (rc != 0)
-        fail_msg("stop exited %d: %s", rc, out);
-}
-
 static void fixture(char *out, size_t cap, const char *dir, const char *name, const char *codec,
                     int bom, int crlf)
 {
@@ -86,11 +70,11 @@ static void utf16le_file_lands_every_row(void **state)
     snprintf(dir, sizeof dir, "build/it/u16-%d", (int)getpid());
     fixture(path, sizeof path, dir, "housing16.csv", "utf-16-le", 1, 1);
     run_init(&r, "u16", path, NULL);
-    start(&r);
+    run_start(&r);
     snprintf(pattern, sizeof pattern, "%s#%%", r.src);
     assert_lands(pattern, 1);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
-    stop(&r);
+    run_stop_cleanly(&r);
 }
 
 /* What a spreadsheet exports: UTF-8 with a byte-order mark, CRLF line ends
@@ -115,11 +99,11 @@ static void spreadsheet_export_lands(void **state)
     fclose(in);
     assert_int_equal(fclose(out), 0);
     run_init(&r, "excel", path, NULL);
-    start(&r);
+    run_start(&r);
     snprintf(q, sizeof q, "%s#%%", r.src);
     assert_lands(q, 1);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
-    stop(&r);
+    run_stop_cleanly(&r);
 }
 
 /* A directory: UTF-8 with a byte-order mark, UTF-16LE, UTF-16BE, and a
@@ -140,12 +124,12 @@ static void directory_of_encodings(void **state)
     fwrite("\x7f" "ELF\2\1\1\0\0\0\0\0\0\0\0\0", 1, 16, f);
     fclose(f);
     run_init(&r, "encdir", dir, NULL);
-    start(&r);
+    run_start(&r);
     assert_lands("%-%.csv#%", 3);
     assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing_dead_letter WHERE source LIKE "
                                   "'d-binary.csv#%:1' AND reason LIKE '%a binary file, not CSV "
                                   "text%the file is skipped'", 1, 60), 1);
-    stop(&r);
+    run_stop_cleanly(&r);
 }
 
 /* The seed project's own file and the other layouts, in one directory. */
@@ -170,13 +154,13 @@ static void every_layout_lands(void **state)
                    files[i].layout);
     }
     run_init(&r, "layouts", dir, NULL);
-    start(&r);
+    run_start(&r);
     assert_lands("%-%.csv#%", 6);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
     /* without a header, line 1 is the first record */
     assert_int_equal(sql_long("SELECT MIN(src_line) FROM housing WHERE src_file LIKE 'f-bare.csv#%'"), 1);
     assert_int_equal(sql_long("SELECT MAX(src_line) FROM housing WHERE src_file LIKE 'f-bare.csv#%'"), 506);
-    stop(&r);
+    run_stop_cleanly(&r);
 }
 
 /* A line that is not UTF-8 becomes a dead letter naming its byte offset; an
@@ -199,22 +183,22 @@ static void invalid_lines_and_named_encodings(void **state)
     snprintf(cmd, sizeof cmd, "sed -i '1s/$/,NOTE/; 2,507s/$/,x/' %s", path);
     assert_int_equal(system(cmd), 0);
     run_init(&r, "badline", path, NULL);
-    start(&r);
+    run_start(&r);
     snprintf(q, sizeof q, "%s#%%", r.src);
     assert_lands(q, 1);
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing_dead_letter WHERE reason LIKE "
              "'not valid UTF-8 at byte offset %ld %%'", size + 5 + 506 * 2 + (long)strlen(prefix));
     assert_int_equal(sql_wait_for(q, 1, 60), 1);
-    stop(&r);
+    run_stop_cleanly(&r);
 
     /* the same file read as cp1252: the last line is a row too */
     sql_exec("TRUNCATE housing, housing_dead_letter");
     run_init(&r, "cp1252", path, "encoding = \"cp1252\"");
-    start(&r);
+    run_start(&r);
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file LIKE '%s#%%'", r.src);
     assert_int_equal(sql_wait_for(q, 507, 120), 507);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
-    stop(&r);
+    run_stop_cleanly(&r);
 }
 
 /* A latin1 file: its non-ASCII text reaches the dead-letter table as the
@@ -233,13 +217,13 @@ static void latin1_text_in_a_dead_letter(void **state)
           "0.02731,0,7.07,0,0.469,6.421,78.9,4.9671,2,242,17.8,396.9,9.14,21.6\n", f);
     assert_int_equal(fclose(f), 0);
     run_init(&r, "latin1", path, "encoding = \"latin1\"");
-    start(&r);
+    run_start(&r);
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file LIKE '%s#%%'", r.src);
     assert_int_equal(sql_wait_for(q, 2, 60), 2);
     assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing_dead_letter WHERE reason = "
                                   "U&'NOX is not a number: ''caf\\00E9''' AND raw LIKE "
                                   "U&'%caf\\00E9,6,65%'", 1, 60), 1);
-    stop(&r);
+    run_stop_cleanly(&r);
 }
 
 /* SIGKILL of the CSV reader in the middle of a UTF-16 file whose every third
@@ -256,7 +240,7 @@ static void killed_reader_resumes_in_utf16(void **state)
     fixture(path, sizeof path, dir, "kill16.csv", "utf-16-be", 1, 1);
     layout_csv("data/housing.csv", path, "utf-16-be", 1, 1, "quoted");
     run_init(&r, "u16kill", path, "rate_limit = 200\nbatch_size = 10");
-    start(&r);
+    run_start(&r);
     assert_int_equal(sql_wait_for("SELECT LEAST(COUNT(*), 100) FROM housing", 100, 60), 100);
     int pid = run_child_pid(&r, "csv-reader");
     assert_true(pid > 0);
@@ -271,7 +255,7 @@ static void killed_reader_resumes_in_utf16(void **state)
     assert_true(run_log_contains(&r, "csv-reader: running -> backoff: killed by signal 9"));
     assert_true(run_log_contains(&r, "kill16.csv: resuming after line"));
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
-    stop(&r);
+    run_stop_cleanly(&r);
 }
 
 /* Compressed input: *.csv.gz among *.csv in a directory (one of them the
@@ -290,13 +274,13 @@ static void gzip_directory(void **state)
     snprintf(cmd, sizeof cmd, "head -c 3000 %s/a-plain.csv.gz > %s/d-cut.csv.gz", dir, dir);
     assert_int_equal(system(cmd), 0);
     run_init(&r, "gzdir", dir, NULL);
-    start(&r);
+    run_start(&r);
     assert_lands("%-%.csv%#%", 3);
     assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing_dead_letter WHERE source LIKE "
                                   "'d-cut.csv.gz#%:1' AND reason LIKE 'the gzip stream is cut short "
                                   "after byte % of its text: nothing of it is read; the file is "
                                   "skipped'", 1, 60), 1);
-    stop(&r);
+    run_stop_cleanly(&r);
 }
 
 /* SIGKILL of the CSV reader in the middle of a .gz file: its successor
@@ -310,7 +294,7 @@ static void killed_reader_resumes_in_gzip(void **state)
     snprintf(dir, sizeof dir, "build/it/gzkill-%d", (int)getpid());
     fixture(path, sizeof path, dir, "kill.csv.gz", "utf-8", 0, 1);
     run_init(&r, "gzkill", path, "rate_limit = 200\nbatch_size = 10");
-    start(&r);
+    run_start(&r);
     assert_int_equal(sql_wait_for("SELECT LEAST(COUNT(*), 100) FROM housing", 100, 60), 100);
     int pid = run_child_pid(&r, "csv-reader");
     assert_true(pid > 0);
@@ -319,7 +303,7 @@ static void killed_reader_resumes_in_gzip(void **state)
     assert_lands(pattern, 1);
     assert_true(run_log_contains(&r, "kill.csv.gz: resuming after line"));
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
-    stop(&r);
+    run_stop_cleanly(&r);
 }
 
 static void unknown_encoding_is_refused(void **state)

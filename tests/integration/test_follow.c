@@ -90,14 +90,6 @@ static void kill_child(const struct run *r, const char *role)
         kill(pid, SIGKILL);
 }
 
-static void stop_cleanly(const struct run *r)
-{
-    char out[OUT];
-    int rc = run_housingsup(r, "stop", out, sizeof out);
-    if (rc != 0 || strstr(out, "stopped cleanly, rings empty") == NULL)
-        fail_msg("stop exited %d:\n%s", rc, out);
-}
-
 static void followed_file_appends_kills_and_rotations(void **state)
 {
     (void)state;
@@ -141,7 +133,7 @@ static void followed_file_appends_kills_and_rotations(void **state)
     snprintf(src1, sizeof src1, "%s~1", r.src);
     expect_source(r.src, 410, medv_sum(1, 410));
     expect_source(src1, 30, medv_sum(1, 30));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
 
     /* rotation while stopped: the old file's new lines are found and finished */
     append_records(path, 31, 40);
@@ -152,7 +144,7 @@ static void followed_file_appends_kills_and_rotations(void **state)
     expect_source(src1, 40, medv_sum(1, 40));
     expect_source(src2, 5, medv_sum(1, 5));
     assert_true(run_log_contains(&r, "which it was rotated to"));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     expect_source(r.src, 410, medv_sum(1, 410));
 }
 
@@ -194,7 +186,7 @@ static void followed_directory_reads_each_file_once(void **state)
     drop_file(dir, "part-000.csv", 1, 10); /* sorts before what has been read */
     assert_true(run_log_wait_for(&r, "part-000.csv: left alone: its name sorts before part-004.csv", 10));
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing WHERE src_file LIKE 'part-000.csv#%'"), 0);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
 
     /* a restart reads nothing again, and goes on with what is new */
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
@@ -204,7 +196,7 @@ static void followed_directory_reads_each_file_once(void **state)
                                     "\"csv-reader\"][0]");
     if (read != 6)
         fail_msg("after the restart the CSV reader read %ld records; only the 6 new ones were due", read);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing"), 100 + 150 + 256 + 6);
 }
 
@@ -225,13 +217,13 @@ static void another_file_in_the_same_state_dir(void **state)
     sql_exec("TRUNCATE housing, housing_dead_letter");
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
     expect_source(r.src, 50, medv_sum(1, 50));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     snprintf(extra, sizeof extra, "csv_path = \"%s\"", second);
     run_rewrite_config(&r, extra);
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
     const char *slash = strrchr(second, '/');
     expect_source(slash + 1, 20, medv_sum(1, 20));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     assert_true(run_log_contains(&r, "the checkpoint is for "));
 }
 
@@ -269,7 +261,7 @@ static void followed_file_loses_no_line(void **state)
     sql_exec("TRUNCATE housing, housing_dead_letter");
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
     expect_source(r.src, 20, medv_sum(1, 20));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
 
     /* stopped: lines added, then rotated twice, as logrotate would */
     append_records(path, 21, 25);
@@ -295,7 +287,7 @@ static void followed_file_loses_no_line(void **state)
     new_file(path, 1, 3);
     expect_source(src[2], 8, medv_sum(1, 8));
     expect_source(src[3], 3, medv_sum(1, 3));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
 
     /* stopped: the same file (inode) truncated and filled with other lines */
     FILE *f = fopen(path, "w");
@@ -313,7 +305,7 @@ static void followed_file_loses_no_line(void **state)
     snprintf(q, sizeof q, "SELECT COUNT(DISTINCT src_file) FROM housing WHERE src_file LIKE '%s#%%'", src[3]);
     assert_int_equal(sql_long(q), 2);
     assert_true(run_log_contains(&r, "truncated and written again"));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
 }
 

@@ -48,32 +48,16 @@ static long wait_rows(const struct run *r, long expect)
     return sql_wait_for(q, expect, 90);
 }
 
-static void stop_cleanly(const struct run *r)
-{
-    char out[OUT];
-    int rc = run_housingsup(r, "stop", out, sizeof out);
-    if (rc != 0 || strstr(out, "stopped cleanly, rings empty") == NULL)
-        fail_msg("stop exited %d:\n%s", rc, out);
-}
-
-static void start(const struct run *r)
-{
-    char out[OUT];
-    int rc = run_housingsup(r, "start", out, sizeof out);
-    if (rc != 0)
-        fail_msg("start exited %d:\n%s", rc, out);
-}
-
 /* Runs data/housing.csv to its end and stops; the rows expected in housing. */
 static void run_housing_expecting(const char *name, long rows, long dead, const char *extra)
 {
     struct run r;
     char q[512];
     run_init(&r, name, "data/housing.csv", extra);
-    start(&r);
+    run_start(&r);
     assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing_dead_letter", dead, 90), dead);
     assert_int_equal(wait_rows(&r, rows), rows);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing_dead_letter WHERE source LIKE '%s#%%:%%'", r.src);
     assert_int_equal(sql_long(q), dead);
 }
@@ -164,15 +148,15 @@ static void refused_rows_in_a_replay(void **state)
     snprintf(path, sizeof path, "%s/build/it/replay-%d.csv", getenv("PWD"), (int)getpid());
     write_head(path, 250); /* lines 2..251; the third message will mix old and new */
     run_init(&r, "replay-1", path, "writers = 1");
-    start(&r);
+    run_start(&r);
     assert_true(run_log_wait_for(&r, "read to the end", 60));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     write_head(path, HOUSING_ROWS); /* the same first lines: the same identity */
     run_init(&r, "replay-2", path, "writers = 1");
-    start(&r);
+    run_start(&r);
     assert_int_equal(wait_rows(&r, HOUSING_ROWS - refused), HOUSING_ROWS - refused);
     assert_true(run_log_wait_for(&r, "read to the end", 60));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     sql_exec("ALTER TABLE housing DROP CONSTRAINT hs_test_medv_below_50");
     assert_true(run_log_contains(&r, "(a replay)"));
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter WHERE sqlstate = '23514'"), refused);
@@ -188,7 +172,7 @@ static void revoked_privilege_and_missing_table_wait(void **state)
     reset_tables();
     sql_exec("REVOKE INSERT ON housing FROM CURRENT_USER");
     run_init(&r, "revoke", "data/housing.csv", NULL);
-    start(&r);
+    run_start(&r);
     int seen = run_log_wait_for(&r, "permission denied for table housing", 60);
     sleep(2);
     long before = rows_of("housing.csv");
@@ -197,18 +181,18 @@ static void revoked_privilege_and_missing_table_wait(void **state)
     assert_int_equal(before, 0);
     assert_int_equal(wait_rows(&r, HOUSING_ROWS), HOUSING_ROWS);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
 
     reset_tables();
     sql_exec("ALTER TABLE housing RENAME TO hs_test_housing_away");
     run_init(&r, "missing", "data/housing.csv", NULL);
-    start(&r);
+    run_start(&r);
     seen = run_log_wait_for(&r, "relation \"housing\" does not exist", 60);
     sql_exec("ALTER TABLE hs_test_housing_away RENAME TO housing");
     assert_true(seen);
     assert_int_equal(wait_rows(&r, HOUSING_ROWS), HOUSING_ROWS);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
 }
 
 #define ROW_FIELDS "\"CRIM\":1,\"ZN\":1,\"INDUS\":1,\"CHAS\":0,\"NOX\":1,\"RM\":1,\"AGE\":1," \
@@ -221,7 +205,7 @@ static void foreign_text_reaches_postgres_as_utf8(void **state)
     char q[1024];
     reset_tables();
     run_init(&r, "utf8", "data/housing.csv", NULL);
-    start(&r);
+    run_start(&r);
     assert_int_equal(wait_rows(&r, HOUSING_ROWS), HOUSING_ROWS);
     /* escaped surrogates: a pair is one character, a lone one U+FFFD */
     const char *escaped = "[{\"_error\":\"bad \\ud83d\\ude00 and \\ud83d alone\",\"_raw\":\"a\\u0000b\"}]";
@@ -240,7 +224,7 @@ static void foreign_text_reaches_postgres_as_utf8(void **state)
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing_dead_letter WHERE reason = 'MEDV is not a "
              "number' AND raw_bytes = '\\x%s'::bytea AND raw LIKE '%%\"MEDV\":\"????\"}'", hex);
     assert_int_equal(sql_long(q), 1);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
 }
 
 /* Writes data/housing.csv to dir/housing.csv with MEDV + add on every line
@@ -279,23 +263,23 @@ static void same_name_in_two_directories_and_read_again(void **state)
     strcat(a, "/housing.csv");
     strcat(b, "/housing.csv");
     run_init(&r, "dir-a", a, NULL);
-    start(&r);
+    run_start(&r);
     assert_int_equal(wait_rows(&r, HOUSING_ROWS), HOUSING_ROWS);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     /* another directory, a fresh state directory: a different file, in full */
     run_init(&r, "dir-b", b, NULL);
-    start(&r);
+    run_start(&r);
     assert_int_equal(wait_rows(&r, 2 * HOUSING_ROWS), 2 * HOUSING_ROWS);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     assert_int_equal(sql_long("SELECT COUNT(DISTINCT src_file) FROM housing"), 2);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing WHERE medv = 51"), housing_where(13, ">=", 50));
     /* the first file again from a fresh state directory: nothing twice, nothing dead,
      * and the replay needs no temporary table */
     sql_exec("REVOKE TEMPORARY ON DATABASE kafka_streaming FROM PUBLIC, CURRENT_USER");
     run_init(&r, "dir-a-again", a, NULL);
-    start(&r);
+    run_start(&r);
     assert_true(run_log_wait_for(&r, "read to the end", 60));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     sql_exec("GRANT TEMPORARY ON DATABASE kafka_streaming TO PUBLIC, CURRENT_USER");
     assert_true(run_log_contains(&r, "(a replay)"));
     assert_int_equal(rows_of("housing.csv"), 2 * HOUSING_ROWS);
@@ -316,14 +300,14 @@ static void a_record_meeting_its_identity_changed_is_a_dead_letter(void **state)
     write_housing(dir, 0, 0);
     snprintf(path, sizeof path, "%s/housing.csv", dir);
     run_init(&r, "same-1", path, NULL);
-    start(&r);
+    run_start(&r);
     assert_int_equal(wait_rows(&r, HOUSING_ROWS), HOUSING_ROWS);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     write_housing(dir, 0.5, 10);
     run_init(&r, "same-2", path, NULL);
-    start(&r);
+    run_start(&r);
     assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing_dead_letter", 1, 60), 1);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     assert_int_equal(rows_of("housing.csv"), HOUSING_ROWS);
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter d JOIN housing h ON "
                               "d.reason = 'identity collision: ' || h.src_file || ':10 is already "

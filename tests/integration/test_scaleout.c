@@ -55,14 +55,6 @@ static void assert_landed_once(const struct run *r, const struct csv_figures *wa
 
 #define READER_OUT "[c[\"records_out\"] for c in d[\"children\"] if c[\"role\"] == \"kafka-reader\"][0]"
 
-static void stop_cleanly(const struct run *r)
-{
-    char out[OUT];
-    int rc = run_housingsup(r, "stop", out, sizeof out);
-    if (rc != 0 || strstr(out, "stopped cleanly, rings empty") == NULL)
-        fail_msg("%s: stop exited %d:\n%s", r->dir, rc, out);
-}
-
 static void two_instances_share_the_topic(const char *bootstrap, int replication, bool bounce_broker)
 {
     struct run a, b;
@@ -112,8 +104,8 @@ static void two_instances_share_the_topic(const char *bootstrap, int replication
     long read_a = run_status_json(&a, READER_OUT), read_b = run_status_json(&b, READER_OUT);
     if (read_a <= 0 || read_b <= 0)
         fail_msg("records the two readers handed on: %ld and %ld; both must work", read_a, read_b);
-    stop_cleanly(&b);
-    stop_cleanly(&a);
+    run_stop_cleanly(&b);
+    run_stop_cleanly(&a);
     /* nothing arrived late or twice while the group shrank again */
     assert_landed_once(&a, &want_a);
     assert_landed_once(&b, &want_b);

@@ -30,22 +30,6 @@ static long wait_rows(const struct run *r, long expect, int timeout_s)
     return sql_wait_for(q, expect, timeout_s);
 }
 
-static void start(const struct run *r)
-{
-    char out[OUT];
-    int rc = run_housingsup(r, "start", out, sizeof out);
-    if (rc != 0)
-        fail_msg("start exited %d:\n%s", rc, out);
-}
-
-static void stop_cleanly(const struct run *r)
-{
-    char out[OUT];
-    int rc = run_housingsup(r, "stop", out, sizeof out);
-    if (rc != 0 || strstr(out, "stopped cleanly, rings empty") == NULL)
-        fail_msg("stop exited %d:\n%s", rc, out);
-}
-
 /* Polls status.json until the Python expression over `d` is true (1). */
 static int wait_json(const struct run *r, const char *expr, int timeout_s)
 {
@@ -89,7 +73,7 @@ static void stopped_children_are_replaced(void **state)
     sql_exec("TRUNCATE housing, housing_dead_letter");
     generate_csv(path, sizeof path, "watchdog", rows, 0);
     run_init(&r, "watchdog", path, "watchdog_timeout = 3\nrate_limit = 5000");
-    start(&r);
+    run_start(&r);
     assert_true(wait_rows(&r, 2000, 30) >= 2000);
     stop_child(&r, "writer-0");
     assert_true(run_log_wait_for(&r, "writer-0: no heartbeat for", 20));
@@ -99,7 +83,7 @@ static void stopped_children_are_replaced(void **state)
     snprintf(log_line, sizeof log_line, "s: killed (watchdog_timeout = 3 s)");
     assert_true(run_log_contains(&r, log_line));
     assert_int_equal(wait_rows(&r, rows, 120), rows);
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
     char q[512];
     snprintf(q, sizeof q, "SELECT COUNT(DISTINCT src_line) FROM housing WHERE src_file LIKE '%s#%%'", r.src);
     assert_int_equal(sql_long(q), rows);
@@ -134,7 +118,7 @@ static void a_lock_is_waited_for(void **state)
     run_init(&r, "lock", "data/housing.csv", "watchdog_timeout = 3\nwriters = 1");
     PGconn *holder = lock_housing();
     time_t locked = time(NULL);
-    start(&r);
+    run_start(&r);
     int waiting = wait_json(&r, CHILD("writer-0", "[\"reason\"].startswith(\"waiting for a lock "
                                                    "on housing (for \")"), 20);
     int degraded = wait_json(&r, "d[\"health\"] in (\"degraded\", \"stalled\") and "
@@ -153,7 +137,7 @@ static void a_lock_is_waited_for(void **state)
     assert_true(wait_status_rc(&r, 0, 20));
     assert_int_equal(run_status_json(&r, "d[\"health\"] == \"healthy\""), 1);
     assert_true(run_log_contains(&r, "postgres: waiting for a lock on housing"));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
 }
 
 static void stack(const char *what)
@@ -173,7 +157,7 @@ static void broker_down_at_start(void **state)
     sql_exec("TRUNCATE housing, housing_dead_letter");
     run_init(&r, "nobroker", "data/housing.csv", NULL);
     stack("stop-kafka");
-    start(&r);
+    run_start(&r);
     snprintf(want, sizeof want, CHILD("publisher", "[\"reason\"].startswith(\"broker %s "
              "unreachable: \")"), getenv("HS_KAFKA_BOOTSTRAP"));
     int named = wait_json(&r, want, 30);
@@ -185,7 +169,7 @@ static void broker_down_at_start(void **state)
     assert_null(strstr(out, "health: healthy"));
     assert_int_equal(wait_rows(&r, HOUSING_ROWS, 120), HOUSING_ROWS);
     assert_true(wait_status_rc(&r, 0, 60));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
 }
 
 /* A wrong password: status names PostgreSQL's reason; a reload with the
@@ -201,7 +185,7 @@ static void wrong_password_then_reload(void **state)
     snprintf(extra, sizeof extra, "metrics_port = %d\npostgres { conninfo = \"password=not-it\" }",
              port);
     run_init(&r, "password", "data/housing.csv", extra);
-    start(&r);
+    run_start(&r);
     assert_true(wait_json(&r, "all(\"password authentication failed for user\" in c[\"reason\"] "
                               "for c in d[\"children\"] if c[\"role\"].startswith(\"writer-\"))", 30));
     assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 1);
@@ -223,7 +207,7 @@ static void wrong_password_then_reload(void **state)
     assert_int_equal(wait_rows(&r, HOUSING_ROWS, 60), HOUSING_ROWS);
     assert_true(run_log_contains(&r, "the postgres settings changed; restarting the writers"));
     assert_true(wait_status_rc(&r, 0, 20));
-    stop_cleanly(&r);
+    run_stop_cleanly(&r);
 }
 
 /* A reload that raises writers while a stop drains is ignored: the stop
@@ -235,7 +219,7 @@ static void reload_during_stop_is_ignored(void **state)
     sql_exec("TRUNCATE housing, housing_dead_letter");
     run_init(&r, "hupstop", "data/housing.csv", "writers = 1\nstop_timeout = 60");
     PGconn *holder = lock_housing(); /* the drain cannot finish while it holds the table */
-    start(&r);
+    run_start(&r);
     assert_true(run_log_wait_for(&r, "publishing to topic", 30));
     int supervisor = run_supervisor_pid(&r);
     assert_int_equal(kill(supervisor, SIGTERM), 0);
