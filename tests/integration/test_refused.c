@@ -288,6 +288,30 @@ static void same_name_in_two_directories_and_read_again(void **state)
                               "GROUP BY 1, 2 HAVING COUNT(*) > 1) d"), 0);
 }
 
+/* File names longer than a source name can hold, alike in their first 95
+ * bytes: the names are cut, never the fingerprint, so both land in full. */
+static void long_names_sharing_a_prefix(void **state)
+{
+    (void)state;
+    struct run r;
+    char dir[600], name[200], cmd[1400];
+    reset_tables();
+    snprintf(dir, sizeof dir, "%s/build/it/long-%d", getenv("PWD"), (int)getpid());
+    memset(name, 'n', 120);
+    name[120] = '\0';
+    snprintf(cmd, sizeof cmd, "mkdir -p %s && cp data/housing.csv %s/%s-1.csv && "
+             "cp data/housing.csv %s/%s-2.csv", dir, dir, name, dir, name);
+    assert_int_equal(system(cmd), 0);
+    run_init(&r, "long", dir, NULL);
+    run_start(&r);
+    assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing", 2 * HOUSING_ROWS, 90),
+                     2 * HOUSING_ROWS);
+    run_stop_cleanly(&r);
+    assert_int_equal(sql_long("SELECT COUNT(DISTINCT src_file) FROM housing"), 2);
+    assert_int_equal(sql_long("SELECT MAX(length(src_file)) FROM housing"), 95);
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
+}
+
 /* The same path, the same first lines, one record changed: the changed one
  * meets its identity with other values and becomes one dead letter. */
 static void a_record_meeting_its_identity_changed_is_a_dead_letter(void **state)
@@ -338,6 +362,7 @@ int main(void)
         cmocka_unit_test(revoked_privilege_and_missing_table_wait),
         cmocka_unit_test(foreign_text_reaches_postgres_as_utf8),
         cmocka_unit_test(same_name_in_two_directories_and_read_again),
+        cmocka_unit_test(long_names_sharing_a_prefix),
         cmocka_unit_test(a_record_meeting_its_identity_changed_is_a_dead_letter),
     };
     return cmocka_run_group_tests_name("refused", tests, NULL, leave_the_table_as_found);
