@@ -108,7 +108,9 @@ static void unlock_housing(PGconn *c)
 }
 
 /* A lock held for 15 s by another session: the writers wait (status says
- * so, for how long), the watchdog leaves them alone, then every row lands. */
+ * so, for how long), what Kafka handed out but PostgreSQL has not committed
+ * is lag, the headline turns stalled after 10 s, the watchdog leaves the
+ * writers alone, then every row lands and the lag is 0. */
 static void a_lock_is_waited_for(void **state)
 {
     (void)state;
@@ -124,6 +126,11 @@ static void a_lock_is_waited_for(void **state)
     int degraded = wait_json(&r, "d[\"health\"] in (\"degraded\", \"stalled\") and "
                                  "\"waiting for a lock on housing\" in d[\"health_reason\"]", 10);
     int rc = run_housingsup(&r, "status", out, sizeof out);
+    /* fetched from Kafka but not committed in PostgreSQL: still lag */
+    int lagging = wait_json(&r, "(d[\"lag\"] or 0) > 0", 10);
+    /* records pending and none committed for 10 s: the headline says stalled */
+    int stalled = wait_json(&r, "d[\"health\"] == \"stalled\" and d[\"health_reason\"]"
+                                ".startswith(\"no progress for \")", 14);
     while (time(NULL) - locked < 15)
         sleep(1);
     int kills = (int)run_status_json(&r, CHILD("writer-0", "[\"watchdog_kills\"]"));
@@ -133,7 +140,10 @@ static void a_lock_is_waited_for(void **state)
     assert_int_equal(rc, 1);
     assert_non_null(strstr(out, "writer-0 waiting: waiting for a lock on housing (for "));
     assert_int_equal(kills, 0);
+    assert_true(lagging);
+    assert_true(stalled);
     assert_int_equal(wait_rows(&r, HOUSING_ROWS, 60), HOUSING_ROWS);
+    assert_true(wait_json(&r, "d[\"lag\"] == 0", 10));
     assert_true(wait_status_rc(&r, 0, 20));
     assert_int_equal(run_status_json(&r, "d[\"health\"] == \"healthy\""), 1);
     assert_true(run_log_contains(&r, "postgres: waiting for a lock on housing"));
