@@ -17,8 +17,6 @@
 
 #include "../common/limits.h"
 #include "../common/log.h"
-#include "../workers/csv_source.h" /* the input format settings, checked at load */
-#include "../workers/json.h"    /* the largest message a batch can encode to */
 #include "conninfo.h"            /* the conninfo as libpq reads it, for display */
 
 static char *parse_error; /* where the libconfuse error callback writes */
@@ -114,26 +112,20 @@ static int read_int(cfg_t *sec, const char *key, long lo, long hi, int *out,
     return 0;
 }
 
-/* The input format: the encoding is tried on iconv now, so a name it does
- * not know stops the start (or the reload) instead of every file. */
+/* The input format; what the values mean is checked by workers/settings.c. */
 static int read_format(cfg_t *c, struct hs_config *cfg, char *err, size_t errlen)
 {
-    char why[256];
-    struct hs_csv_format format;
+    const char *f = cfg->path;
     if (copy_string(cfg->encoding, sizeof cfg->encoding, cfg_getstr(c, "encoding"), "encoding",
-                    cfg->path, err, errlen) ||
+                    f, err, errlen) ||
         copy_string(cfg->delimiter, sizeof cfg->delimiter, cfg_getstr(c, "delimiter"),
-                    "delimiter", cfg->path, err, errlen) ||
+                    "delimiter", f, err, errlen) ||
         copy_string(cfg->decimal_comma, sizeof cfg->decimal_comma,
-                    cfg_getstr(c, "decimal_comma"), "decimal_comma", cfg->path, err, errlen) ||
-        copy_string(cfg->header, sizeof cfg->header, cfg_getstr(c, "header"), "header",
-                    cfg->path, err, errlen))
+                    cfg_getstr(c, "decimal_comma"), "decimal_comma", f, err, errlen) ||
+        copy_string(cfg->header, sizeof cfg->header, cfg_getstr(c, "header"), "header", f, err,
+                    errlen))
         return -1;
-    if (hs_csv_format_from(cfg->encoding, cfg->delimiter, cfg->decimal_comma, cfg->header,
-                           &format, why, sizeof why) == 0)
-        return 0;
-    snprintf(err, errlen, "%s: %s", cfg->path, why);
-    return -1;
+    return 0;
 }
 
 static int read_top_level(cfg_t *c, struct hs_config *cfg, char *err, size_t errlen)
@@ -230,19 +222,7 @@ static int read_kafka(cfg_t *k, struct hs_config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "%s: kafka.topic and kafka.bootstrap_servers must not be empty", f);
         return -1;
     }
-    return hs_config_check_batch(f, cfg->batch_size, cfg->max_message_bytes, err, errlen);
-}
-
-int hs_config_check_batch(const char *file, int batch_size, int max_message_bytes, char *err,
-                          size_t errlen)
-{
-    size_t need = HS_JSON_BATCH_MAX(batch_size);
-    if (need <= (size_t)max_message_bytes)
-        return 0;
-    snprintf(err, errlen, "%s: batch_size = %d needs messages of up to %zu bytes, above "
-             "kafka.max_message_bytes = %d; lower batch_size or raise max_message_bytes",
-             file, batch_size, need, max_message_bytes);
-    return -1;
+    return 0;
 }
 
 static int read_postgres(cfg_t *p, struct hs_config *cfg, char *err, size_t errlen)

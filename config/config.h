@@ -58,17 +58,11 @@ struct hs_config {
     char pg_sslmode[16];        /* empty = libpq's default (PGSSLMODE, else prefer) */
 };
 
-/* Reads `path` into `cfg`. Returns 0, or -1 with a one-line reason in `err`. */
+/* Reads `path` into `cfg`: syntax, types and ranges. What the values mean to
+ * the workers (an encoding iconv knows, a batch that fits a message) is
+ * checked above this layer, by hs_settings_load (workers/settings.h).
+ * Returns 0, or -1 with a one-line reason in `err`. */
 int hs_config_load(const char *path, struct hs_config *cfg, char *err, size_t errlen);
-
-/* Whether a batch of batch_size records always fits in one message of
- * max_message_bytes, encoded at its largest (every record a dead letter
- * whose every byte needs escaping). Returns 0, or -1 with a reason naming `file`
- * and both keys in `err`. hs_config_load applies it to the file's own
- * values; a reload also to the new batch_size and the running
- * max_message_bytes, which changes only at the next start. */
-int hs_config_check_batch(const char *file, int batch_size, int max_message_bytes, char *err,
-                          size_t errlen);
 
 /* Prints every key of the schema with the value `path` gives it, secrets
  * masked (`housingsup config`). Returns 0, or -1 with a reason in `err`. */

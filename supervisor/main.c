@@ -20,9 +20,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../config/config.h"
-#include "check.h"
 #include "../common/exitcodes.h"
+#include "../config/config.h"
+#include "../workers/settings.h"
+#include "check.h"
 #include "pidfile.h"
 #include "status.h"
 #include "supervisor.h"
@@ -130,7 +131,7 @@ static int cmd_check(const char *config_path)
 {
     struct hs_config cfg;
     char err[1024];
-    if (hs_config_load(config_path, &cfg, err, sizeof err) != 0) {
+    if (hs_settings_load(config_path, &cfg, err, sizeof err) != 0) {
         printf("FAIL config: %s\n", err);
         return HS_EXIT_FATAL;
     }

@@ -42,6 +42,7 @@
 #include "../config/config.h"
 #include "../shm/segment.h"
 #include "../workers/record.h"
+#include "../workers/settings.h"
 #include "../workers/worker.h"
 #include "health.h"
 #include "metrics.h"
@@ -464,14 +465,14 @@ static void reload(struct supervisor *s)
         hs_warn("reload ignored: a stop is under way");
         return;
     }
-    if (hs_config_load(s->cfg.path, &next, err, sizeof err) != 0) {
+    if (hs_settings_load(s->cfg.path, &next, err, sizeof err) != 0) {
         hs_error("reload refused, keeping the running configuration: %s", err);
         return;
     }
     /* batch_size changes now, kafka.max_message_bytes only at the next start:
      * the new batches must also fit the running limit. */
-    if (hs_config_check_batch(s->cfg.path, next.batch_size, s->cfg.max_message_bytes, err,
-                              sizeof err) != 0) {
+    if (hs_settings_check_batch(s->cfg.path, next.batch_size, s->cfg.max_message_bytes, err,
+                                sizeof err) != 0) {
         hs_error("reload refused, keeping the running configuration: %s (the running value; "
                  "a new kafka.max_message_bytes takes effect at the next start)", err);
         return;
@@ -820,7 +821,7 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     char err[1024] = "";
     int ready_fd = -1;
     hs_log_set_role("supervisor");
-    if (hs_config_load(config_path, &s.cfg, err, sizeof err) != 0 || prepare(&s, err, sizeof err) != 0) {
+    if (hs_settings_load(config_path, &s.cfg, err, sizeof err) != 0 || prepare(&s, err, sizeof err) != 0) {
         fprintf(stderr, "housingsup: %s\n", err);
         return HS_EXIT_FATAL;
     }

@@ -14,11 +14,6 @@ cd "$(dirname "$0")/.."
 LAYERS=(common config shm workers supervisor)
 
 EXCEPTIONS=(
-    # hs_config_check_batch bounds a message by the JSON encoder's worst case
-    "config/config.c -> workers/json.h"
-    # the input format settings (encoding, delimiter) are checked at load by
-    # the CSV source that reads them
-    "config/config.c -> workers/csv_source.h"
 )
 
 rank() {

@@ -15,6 +15,7 @@
 #include "../../common/limits.h"
 #include "../../config/config.h"
 #include "../../workers/json.h"
+#include "../../workers/settings.h"
 
 static char tmp_path[] = "/tmp/housingsup-config-XXXXXX";
 
@@ -30,7 +31,7 @@ static const char *write_config(const char *text)
 
 static int load(const char *text, struct hs_config *cfg, char *err)
 {
-    int rc = hs_config_load(write_config(text), cfg, err, 1024);
+    int rc = hs_settings_load(write_config(text), cfg, err, 1024);
     unlink(tmp_path);
     return rc;
 }
@@ -153,8 +154,8 @@ static void limits_hold_at_the_bound(void **state)
     assert_non_null(strstr(err, ": batch_size = 5000 needs messages of up to 21760001 bytes, "
                                 "above kafka.max_message_bytes = 21760000;"));
     /* a reload checks its batch_size against the running limit the same way */
-    assert_int_equal(hs_config_check_batch("f", 229, 1000000, err, sizeof err), 0);
-    assert_int_equal(hs_config_check_batch("f", 230, 1000000, err, sizeof err), -1);
+    assert_int_equal(hs_settings_check_batch("f", 229, 1000000, err, sizeof err), 0);
+    assert_int_equal(hs_settings_check_batch("f", 230, 1000000, err, sizeof err), -1);
     assert_string_equal(err, "f: batch_size = 230 needs messages of up to 1000961 bytes, above "
                              "kafka.max_message_bytes = 1000000; lower batch_size or raise "
                              "max_message_bytes");
