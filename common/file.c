@@ -5,19 +5,29 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
-int hs_file_write_atomic(const char *path, const void *data, size_t len)
+static int write_whole(const char *tmp, const void *data, size_t len)
 {
-    char tmp[4200];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
     FILE *f = fopen(tmp, "w");
     if (f == NULL)
         return -1;
     size_t wrote = fwrite(data, 1, len, f);
-    if (fclose(f) != 0 || wrote != len)
+    int saved = errno;
+    if (fclose(f) != 0)
         return -1;
-    return rename(tmp, path);
+    errno = wrote == len ? 0 : saved;
+    return wrote == len ? 0 : -1;
+}
+
+int hs_file_write_atomic(const char *path, const void *data, size_t len, char *err,
+                         size_t errlen)
+{
+    char tmp[4200];
+    errno = ENAMETOOLONG;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) < sizeof tmp &&
+        write_whole(tmp, data, len) == 0 && rename(tmp, path) == 0)
+        return 0;
+    snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+    return -1;
 }

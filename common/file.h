@@ -11,7 +11,8 @@
 
 /* Writes data[0..len) to "path.tmp", then renames that over `path`, so that
  * `path` holds either the old or the new contents. Returns 0, or -1 with
- * errno set (ENAMETOOLONG when "path.tmp" does not fit in a path). */
-int hs_file_write_atomic(const char *path, const void *data, size_t len);
+ * "cannot write PATH: REASON" in `err`. */
+int hs_file_write_atomic(const char *path, const void *data, size_t len, char *err,
+                         size_t errlen);
 
 #endif

@@ -105,9 +105,11 @@ static bool check_kafka(const struct hs_config *cfg, int timeout_ms, FILE *out)
 {
     char detail[1600], why[512];
     const struct rd_kafka_metadata *md = NULL;
-    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-check");
-    if (conf == NULL || rd_kafka_conf_set(conf, "log_level", "0", why, sizeof why) != 0) {
-        report(out, false, "kafka", "invalid settings (see the line above)");
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-check", why, sizeof why);
+    if (conf == NULL || hs_kafka_set(conf, "log_level", "0", why, sizeof why) != 0) {
+        if (conf != NULL)
+            rd_kafka_conf_destroy(conf);
+        report(out, false, "kafka", why);
         return false;
     }
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);

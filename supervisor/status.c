@@ -183,20 +183,26 @@ int hs_status_read_health(const char *state_dir, char *out, size_t cap)
     return rc;
 }
 
-int hs_status_write(const char *state_dir, const struct hs_status *st)
+static int write_buf(const char *path, const struct hs_buf *b, char *err, size_t errlen)
+{
+    if (!hs_buf_failed(b))
+        return hs_file_write_atomic(path, b->data, b->len, err, errlen);
+    snprintf(err, errlen, "cannot write %s: out of memory", path);
+    return -1;
+}
+
+int hs_status_write(const char *state_dir, const struct hs_status *st, char *err, size_t errlen)
 {
     char path[4096];
     struct hs_buf b = {0};
     hs_status_render_table(st, &b);
     hs_status_path(state_dir, path, sizeof path);
-    int rc = hs_buf_failed(&b) ? -1 : hs_file_write_atomic(path, b.data, b.len);
+    int rc = write_buf(path, &b, err, errlen);
     hs_buf_reset(&b);
     hs_status_render_json(st, &b);
     hs_status_json_path(state_dir, path, sizeof path);
     if (rc == 0)
-        rc = hs_buf_failed(&b) ? -1 : hs_file_write_atomic(path, b.data, b.len);
-    int saved = errno;
+        rc = write_buf(path, &b, err, errlen);
     hs_buf_free(&b);
-    errno = saved;
     return rc;
 }

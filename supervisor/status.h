@@ -72,7 +72,8 @@ int hs_status_read_state(const char *state_dir, char *out, size_t cap);
 /* The health word of the snapshot in a state directory's status file, into
  * out; -1 when there is none. */
 int hs_status_read_health(const char *state_dir, char *out, size_t cap);
-/* Writes both files of a state directory. Returns 0, or -1 with errno set. */
-int hs_status_write(const char *state_dir, const struct hs_status *st);
+/* Writes both files of a state directory. Returns 0, or -1 with the reason
+ * in `err`. */
+int hs_status_write(const char *state_dir, const struct hs_status *st, char *err, size_t errlen);
 
 #endif

@@ -653,8 +653,9 @@ static void write_status(struct supervisor *s, const char *state)
     snapshot_partitions(s, st);
     snapshot_children(s, st, now);
     hs_health_assess(st, &s->progress, now, STALL_S);
-    if (hs_status_write(s->cfg.state_dir, st) != 0)
-        hs_warn("cannot write the status files in %s: %s", s->cfg.state_dir, strerror(errno));
+    char why[4400];
+    if (hs_status_write(s->cfg.state_dir, st, why, sizeof why) != 0)
+        hs_warn("status: %s", why);
     s->status_written_ms = now;
 }
 

@@ -29,9 +29,11 @@ struct hs_checkpoint {
 void hs_checkpoint_of_item(const struct hs_item *item, struct hs_checkpoint *cp);
 /* Path of the checkpoint file for a state directory. */
 void hs_checkpoint_path(const char *state_dir, char *out, size_t cap);
-/* Returns 0, or -1 when there is no (readable) checkpoint. */
-int hs_checkpoint_read(const char *path, struct hs_checkpoint *cp);
-/* Returns 0, or -1 with errno set. */
-int hs_checkpoint_write(const char *path, const struct hs_checkpoint *cp);
+/* Returns 0; 1 when there is no checkpoint; -1 with the reason in `err` when
+ * one is there but cannot be read or makes no sense. */
+int hs_checkpoint_read(const char *path, struct hs_checkpoint *cp, char *err, size_t errlen);
+/* Returns 0, or -1 with the reason in `err`. */
+int hs_checkpoint_write(const char *path, const struct hs_checkpoint *cp, char *err,
+                        size_t errlen);
 
 #endif

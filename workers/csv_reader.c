@@ -566,14 +566,17 @@ static int read_directory(struct reader *r)
 static void find_resume(struct reader *r)
 {
     const struct hs_item *last = hs_ring_last_published(r->w->seg->csv_ring);
-    char cp_path[PATH_MAX + 32];
+    char cp_path[PATH_MAX + 32], why[PATH_MAX + 128];
     if (last != NULL) {
         hs_checkpoint_of_item(last, &r->resume);
         r->has_resume = true;
         return;
     }
     hs_checkpoint_path(r->cfg->state_dir, cp_path, sizeof cp_path);
-    r->has_resume = hs_checkpoint_read(cp_path, &r->resume) == 0;
+    int rc = hs_checkpoint_read(cp_path, &r->resume, why, sizeof why);
+    if (rc < 0) /* from the start: what is already stored is recognised and skipped */
+        hs_warn("checkpoint: %s; reading the input from its start", why);
+    r->has_resume = rc == 0;
 }
 
 int hs_csv_reader_main(struct hs_worker *w)

@@ -3,6 +3,7 @@
  */
 #include "kafka_conf.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -58,19 +59,20 @@ static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
     (void)rk;
 }
 
-int hs_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value)
+int hs_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
+                 size_t errlen)
 {
     char why[512];
-    if (rd_kafka_conf_set(conf, name, value, why, sizeof why) != RD_KAFKA_CONF_OK) {
-        hs_error("kafka: cannot set %s: %s", name, why);
-        return -1;
-    }
-    return 0;
+    if (rd_kafka_conf_set(conf, name, value, why, sizeof why) == RD_KAFKA_CONF_OK)
+        return 0;
+    snprintf(err, errlen, "kafka: cannot set %s: %s", name, why);
+    return -1;
 }
 
 /* Sets the security settings the configuration names; empty ones are left
  * to librdkafka's defaults. Values are never logged: they may be secrets. */
-static int set_security(rd_kafka_conf_t *conf, const struct hs_kafka_security *sec)
+static int set_security(rd_kafka_conf_t *conf, const struct hs_kafka_security *sec, char *err,
+                        size_t errlen)
 {
     const struct { const char *name, *value; } props[] = {
         {"security.protocol", sec->protocol},
@@ -83,20 +85,21 @@ static int set_security(rd_kafka_conf_t *conf, const struct hs_kafka_security *s
         {"ssl.key.password", sec->ssl_key_password},
     };
     for (size_t i = 0; i < sizeof props / sizeof props[0]; i++)
-        if (props[i].value[0] != '\0' && hs_kafka_set(conf, props[i].name, props[i].value) != 0)
+        if (props[i].value[0] != '\0' && hs_kafka_set(conf, props[i].name, props[i].value, err, errlen) != 0)
             return -1;
     return 0;
 }
 
-rd_kafka_conf_t *hs_kafka_conf_new(const struct hs_config *cfg, const char *client_id)
+rd_kafka_conf_t *hs_kafka_conf_new(const struct hs_config *cfg, const char *client_id, char *err,
+                                   size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     conf_owner = cfg;
     rd_kafka_conf_set_log_cb(conf, log_cb);
     rd_kafka_conf_set_error_cb(conf, error_cb);
-    if (hs_kafka_set(conf, "bootstrap.servers", cfg->bootstrap_servers) != 0 ||
-        hs_kafka_set(conf, "client.id", client_id) != 0 ||
-        set_security(conf, &cfg->kafka_security) != 0) {
+    if (hs_kafka_set(conf, "bootstrap.servers", cfg->bootstrap_servers, err, errlen) != 0 ||
+        hs_kafka_set(conf, "client.id", client_id, err, errlen) != 0 ||
+        set_security(conf, &cfg->kafka_security, err, errlen) != 0) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }

@@ -10,9 +10,14 @@
 
 #include "../config/config.h"
 
-/* Sets one property; logs and returns -1 when librdkafka refuses it. */
-int hs_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value);
-/* A new configuration for `client_id`, or NULL (logged). */
-rd_kafka_conf_t *hs_kafka_conf_new(const struct hs_config *cfg, const char *client_id);
+/* Sets one property. 0, or -1 with the reason in `err` when librdkafka
+ * refuses it. */
+int hs_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
+                 size_t errlen);
+/* A new configuration for `client_id`, or NULL with the reason in `err`.
+ * librdkafka's own log lines and errors, which arrive by callback while the
+ * role runs, are logged by it (with the role's name) as they come. */
+rd_kafka_conf_t *hs_kafka_conf_new(const struct hs_config *cfg, const char *client_id, char *err,
+                                   size_t errlen);
 
 #endif

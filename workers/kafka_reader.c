@@ -177,28 +177,31 @@ static int create_consumer(struct kreader *k)
 {
     char why[512], instance[300];
     const struct hs_config *cfg = k->w->cfg;
-    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-reader");
-    if (conf == NULL)
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-reader", why, sizeof why);
+    if (conf == NULL) {
+        hs_error("%s", why);
         return -1;
+    }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_opaque(conf, k);
     instance_id(cfg, instance, sizeof instance);
-    if (hs_kafka_set(conf, "group.id", cfg->group_id) ||
-        hs_kafka_set(conf, "group.instance.id", instance) ||
-        hs_kafka_set(conf, "session.timeout.ms", "10000") ||
-        hs_kafka_set(conf, "enable.auto.commit", "false") ||
-        hs_kafka_set(conf, "auto.offset.reset", "earliest") ||
-        hs_kafka_set(conf, "allow.auto.create.topics", "false") ||
-        hs_kafka_set(conf, "topic.metadata.refresh.interval.ms", "2000") ||
+    if (hs_kafka_set(conf, "group.id", cfg->group_id, why, sizeof why) ||
+        hs_kafka_set(conf, "group.instance.id", instance, why, sizeof why) ||
+        hs_kafka_set(conf, "session.timeout.ms", "10000", why, sizeof why) ||
+        hs_kafka_set(conf, "enable.auto.commit", "false", why, sizeof why) ||
+        hs_kafka_set(conf, "auto.offset.reset", "earliest", why, sizeof why) ||
+        hs_kafka_set(conf, "allow.auto.create.topics", "false", why, sizeof why) ||
+        hs_kafka_set(conf, "topic.metadata.refresh.interval.ms", "2000", why, sizeof why) ||
         /* Prefetch is what makes the reader's memory grow with a long input,
          * up to this cap, overshot by at most one fetch. librdkafka 2.0 stops
          * fetching for a fixed 1 s once the cap is reached, so the cap must
          * hold about a second of messages: 4-8 MiB stalled it (2-4x slower),
          * 16 MiB cost 20 %; 24 MiB + one 4 MiB fetch keeps up with ~120,000
          * rows/s here (the default fetch, 50 MiB, let the reader reach 49 MiB). */
-        hs_kafka_set(conf, "queued.max.messages.kbytes", "24576") ||
-        hs_kafka_set(conf, "fetch.max.bytes", "4194304") ||
-        hs_kafka_set(conf, "fetch.wait.max.ms", "10")) {
+        hs_kafka_set(conf, "queued.max.messages.kbytes", "24576", why, sizeof why) ||
+        hs_kafka_set(conf, "fetch.max.bytes", "4194304", why, sizeof why) ||
+        hs_kafka_set(conf, "fetch.wait.max.ms", "10", why, sizeof why)) {
+        hs_error("%s", why);
         rd_kafka_conf_destroy(conf);
         return -1;
     }
@@ -210,8 +213,10 @@ static int create_consumer(struct kreader *k)
     }
     /* The topic first, with the main queue still served by rd_kafka_poll(),
      * so that broker errors reach error_cb (and status) while it waits. */
-    if (hs_kafka_ensure_topic(k->rk, cfg) != 0)
+    if (hs_kafka_ensure_topic(k->rk, cfg, why, sizeof why) != 0) {
+        hs_error("%s", why);
         return -1;
+    }
     rd_kafka_poll_set_consumer(k->rk);
     rd_kafka_resp_err_t err = subscribe(k);
     if (err) {

@@ -37,19 +37,20 @@ int hs_kafka_partitions_led(rd_kafka_t *rk, const char *topic)
 
 
 /* A short-lived client that talks to one broker only, to ask it alone. */
-static rd_kafka_t *probe_for(const struct hs_config *cfg, const char *host, int port)
+static rd_kafka_t *probe_for(const struct hs_config *cfg, const char *host, int port, char *err,
+                             size_t errlen)
 {
     char address[300], why[512];
-    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-probe");
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-probe", err, errlen);
     snprintf(address, sizeof address, "%s:%d", host, port);
-    if (conf == NULL || hs_kafka_set(conf, "bootstrap.servers", address) != 0) {
+    if (conf == NULL || hs_kafka_set(conf, "bootstrap.servers", address, err, errlen) != 0) {
         if (conf)
             rd_kafka_conf_destroy(conf);
         return NULL;
     }
     rd_kafka_t *probe = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     if (probe == NULL) {
-        hs_error("kafka: cannot create a client for %s: %s", address, why);
+        snprintf(err, errlen, "kafka: cannot create a client for %s: %s", address, why);
         rd_kafka_conf_destroy(conf);
     }
     return probe;
@@ -57,9 +58,9 @@ static rd_kafka_t *probe_for(const struct hs_config *cfg, const char *host, int 
 
 /* Waits until the broker at host:port reports `partitions` partitions, all led. */
 static int wait_for_broker(const struct hs_config *cfg, const char *host, int port,
-                           int partitions, int *waited_ms)
+                           int partitions, int *waited_ms, char *err, size_t errlen)
 {
-    rd_kafka_t *probe = probe_for(cfg, host, port);
+    rd_kafka_t *probe = probe_for(cfg, host, port, err, errlen);
     if (probe == NULL)
         return -1;
     int rc = -1;
@@ -76,10 +77,12 @@ static int wait_for_broker(const struct hs_config *cfg, const char *host, int po
 }
 
 /* Asks every broker of the cluster in turn. */
-static int wait_for_every_broker(rd_kafka_t *rk, const struct hs_config *cfg)
+static int wait_for_every_broker(rd_kafka_t *rk, const struct hs_config *cfg, char *err,
+                                 size_t errlen)
 {
     const struct rd_kafka_metadata *md = NULL;
     int waited_ms = 0, partitions = 0;
+    err[0] = '\0';
     while ((partitions = hs_kafka_partitions_led(rk, cfg->topic)) <= 0 &&
            waited_ms < TOPIC_READY_TIMEOUT_MS) {
         usleep(POLL_MS * 1000);
@@ -88,22 +91,23 @@ static int wait_for_every_broker(rd_kafka_t *rk, const struct hs_config *cfg)
     }
     int rc = partitions > 0 ? rd_kafka_metadata(rk, 0, NULL, &md, 5000) : -1;
     for (int i = 0; rc == 0 && i < md->broker_cnt; i++)
-        rc = wait_for_broker(cfg, md->brokers[i].host, md->brokers[i].port, partitions, &waited_ms);
+        rc = wait_for_broker(cfg, md->brokers[i].host, md->brokers[i].port, partitions, &waited_ms,
+                             err, errlen);
     if (md != NULL)
         rd_kafka_metadata_destroy(md);
-    if (rc != 0)
-        hs_error("kafka: topic %s: not every broker at %s knows its partitions after %d s",
-                 cfg->topic, cfg->bootstrap_servers, waited_ms / 1000);
+    if (rc != 0 && err[0] == '\0') /* else a probe could not be made, and err says why */
+        snprintf(err, errlen, "kafka: topic %s: not every broker at %s knows its partitions "
+                 "after %d s", cfg->topic, cfg->bootstrap_servers, waited_ms / 1000);
     return rc == 0 ? 0 : -1;
 }
 
-int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg)
+int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg, char *err, size_t errlen)
 {
     char why[512];
     rd_kafka_NewTopic_t *topic = rd_kafka_NewTopic_new(cfg->topic, cfg->partitions,
                                                        cfg->replication_factor, why, sizeof why);
     if (topic == NULL) {
-        hs_error("kafka: topic %s: %s", cfg->topic, why);
+        snprintf(err, errlen, "kafka: topic %s: %s", cfg->topic, why);
         return -1;
     }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
@@ -119,14 +123,14 @@ int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg)
     size_t n = 0;
     const rd_kafka_topic_result_t **results = res ? rd_kafka_CreateTopics_result_topics(res, &n) : NULL;
     if (ev == NULL || rd_kafka_event_error(ev)) {
-        hs_error("kafka: cannot create topic %s at %s: %s", cfg->topic, cfg->bootstrap_servers,
-                 ev ? rd_kafka_event_error_string(ev) : "timed out");
+        snprintf(err, errlen, "kafka: cannot create topic %s at %s: %s", cfg->topic,
+                 cfg->bootstrap_servers, ev ? rd_kafka_event_error_string(ev) : "timed out");
         hs_worker_waiting("kafka", "broker %s unreachable: cannot create topic %s: %s",
                           cfg->bootstrap_servers, cfg->topic,
                           ev ? rd_kafka_event_error_string(ev) : "timed out");
     } else if (n == 1 && rd_kafka_topic_result_error(results[0]) &&
                rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-        hs_error("kafka: cannot create topic %s: %s", cfg->topic,
+        snprintf(err, errlen, "kafka: cannot create topic %s: %s", cfg->topic,
                  rd_kafka_topic_result_error_string(results[0]));
     } else {
         rc = 0;
@@ -135,6 +139,6 @@ int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg)
         rd_kafka_event_destroy(ev);
     rd_kafka_queue_destroy(q);
     rd_kafka_NewTopic_destroy(topic);
-    return rc == 0 ? wait_for_every_broker(rk, cfg) : rc;
+    return rc == 0 ? wait_for_every_broker(rk, cfg, err, errlen) : rc;
 }
 

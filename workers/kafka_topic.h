@@ -19,8 +19,8 @@
 #include "../config/config.h"
 
 /* Creates the configured topic unless it exists, then waits (at most 30 s)
- * until every broker knows it. 0, or -1 (logged). */
-int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg);
+ * until every broker knows it. 0, or -1 with the reason in `err`. */
+int hs_kafka_ensure_topic(rd_kafka_t *rk, const struct hs_config *cfg, char *err, size_t errlen);
 /* The topic's partition count when every partition has a leader, 0 when some
  * have none, -1 when the broker asked does not know the topic. */
 int hs_kafka_partitions_led(rd_kafka_t *rk, const char *topic);

@@ -75,9 +75,11 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static int create_producer(struct publisher *p)
 {
     char size[32], batch[32], why[512];
-    rd_kafka_conf_t *conf = hs_kafka_conf_new(p->w->cfg, "housingsup-publisher");
-    if (conf == NULL)
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(p->w->cfg, "housingsup-publisher", why, sizeof why);
+    if (conf == NULL) {
+        hs_error("%s", why);
         return -1;
+    }
     snprintf(size, sizeof size, "%d", p->w->cfg->max_message_bytes + 4096);
     /* librdkafka packs messages into one produce batch of up to batch.size
      * (1 MB by default), and the broker holds the whole batch to the topic's
@@ -85,10 +87,11 @@ static int create_producer(struct publisher *p)
     snprintf(batch, sizeof batch, "%d", p->w->cfg->max_message_bytes);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, p);
-    if (hs_kafka_set(conf, "enable.idempotence", "true") || hs_kafka_set(conf, "acks", "all") ||
-        hs_kafka_set(conf, "linger.ms", "5") || hs_kafka_set(conf, "message.max.bytes", size) ||
-        hs_kafka_set(conf, "batch.size", batch) ||
-        hs_kafka_set(conf, "message.timeout.ms", "300000")) {
+    if (hs_kafka_set(conf, "enable.idempotence", "true", why, sizeof why) || hs_kafka_set(conf, "acks", "all", why, sizeof why) ||
+        hs_kafka_set(conf, "linger.ms", "5", why, sizeof why) || hs_kafka_set(conf, "message.max.bytes", size, why, sizeof why) ||
+        hs_kafka_set(conf, "batch.size", batch, why, sizeof why) ||
+        hs_kafka_set(conf, "message.timeout.ms", "300000", why, sizeof why)) {
+        hs_error("%s", why);
         rd_kafka_conf_destroy(conf);
         return -1;
     }
@@ -164,8 +167,9 @@ static void write_checkpoint(struct publisher *p, bool now)
         return;
     if (p->checkpoint.line == 0)
         return;
-    if (hs_checkpoint_write(p->checkpoint_path, &p->checkpoint) != 0)
-        hs_warn("cannot write checkpoint %s: %s", p->checkpoint_path, strerror(errno));
+    char why[4400];
+    if (hs_checkpoint_write(p->checkpoint_path, &p->checkpoint, why, sizeof why) != 0)
+        hs_warn("checkpoint: %s", why);
     p->checkpoint_written_ms = t;
 }
 
@@ -218,6 +222,15 @@ static int publish_loop(struct publisher *p)
     }
 }
 
+static int ensure_topic(struct publisher *p)
+{
+    char why[512];
+    if (hs_kafka_ensure_topic(p->rk, p->w->cfg, why, sizeof why) == 0)
+        return 0;
+    hs_error("%s", why);
+    return -1;
+}
+
 int hs_publisher_main(struct hs_worker *w)
 {
     struct publisher p = {.w = w, .ring = w->seg->csv_ring};
@@ -228,7 +241,7 @@ int hs_publisher_main(struct hs_worker *w)
     hs_checkpoint_path(w->cfg->state_dir, p.checkpoint_path, sizeof p.checkpoint_path);
     if (p.inflight == NULL || p.items == NULL)
         hs_error("out of memory for %u in-flight batches", p.inflight_cap);
-    else if (create_producer(&p) == 0 && hs_kafka_ensure_topic(p.rk, w->cfg) == 0) {
+    else if (create_producer(&p) == 0 && ensure_topic(&p) == 0) {
         hs_info("publishing to topic %s at %s", w->cfg->topic, w->cfg->bootstrap_servers);
         rc = publish_loop(&p);
     }

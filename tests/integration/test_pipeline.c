@@ -113,6 +113,21 @@ static void restart_does_not_reingest(void **state)
     assert_stops_cleanly(&r);
     assert_int_equal(count_rows(&r, 1, 506), 506);
     assert_int_equal(kafka_message_count(r.topic), 6); /* nothing was published again */
+
+    /* a damaged checkpoint: read again from the start, said so, nothing stored twice */
+    char cp[700];
+    snprintf(cp, sizeof cp, "%s/" HS_CHECKPOINT_FILE, r.dir);
+    FILE *f = fopen(cp, "w");
+    assert_non_null(f);
+    fputs("garbage\n", f);
+    fclose(f);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    assert_true(run_log_wait_for(&r, "is not a checkpoint this version reads; reading the input "
+                                     "from its start", 10));
+    assert_stops_cleanly(&r);
+    assert_int_equal(kafka_message_count(r.topic), 12); /* read and published once more */
+    assert_int_equal(count_rows(&r, 1, 506), 506);
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
 }
 
 static void bad_lines_become_dead_letters(void **state)
