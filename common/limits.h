@@ -15,6 +15,10 @@
  * (shm/segment.h), and writers may not ask for more. */
 #define HS_MAX_WRITERS 16
 
+/* Columns of the table housingsup writes (the configuration's `table`
+ * section): PostgreSQL's own limit for a table. */
+#define HS_MAX_COLUMNS 1600
+
 /* The files of the state directory (state_dir in the configuration). */
 #define HS_STATUS_FILE "status"          /* the status table, rewritten every second */
 #define HS_STATUS_JSON_FILE "status.json" /* the same as one JSON object */
