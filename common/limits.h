@@ -6,9 +6,10 @@
 #ifndef HS_LIMITS_H
 #define HS_LIMITS_H
 
-/* Partitions of the topic one Kafka reader tracks: its per-partition arrays
- * (workers/kafka_reader.c) have this many entries, and kafka.partitions may
- * not ask for more. A reader assigned a partition beyond it refuses that one. */
+/* Partitions of the topic one Kafka reader tracks: its per-partition table
+ * (struct hs_partitions, workers/ackq.h) has this many entries, and
+ * kafka.partitions may not ask for more. A reader assigned a partition beyond
+ * it refuses that one. */
 #define HS_MAX_PARTITIONS 1024
 
 /* PostgreSQL writer processes: the shared segment has a ring for each

@@ -5,9 +5,10 @@
  *
  * Offsets are committed to Kafka only for messages whose every record the
  * writer has committed to PostgreSQL. Each message handed out is remembered
- * in `fifo` with the writer's ring position just past its last record; a
- * writer advances its ring head only after COMMIT, so "head >= position"
- * means "durable". The durable prefix of the FIFO is what gets committed.
+ * in `acks` (ackq.h) with the writer's ring position just past its last
+ * record; a writer advances its ring head only after COMMIT, so "head >=
+ * position" means "durable". The durable prefix of `acks` is what gets
+ * committed.
  * A reader that dies loses only this bookkeeping: Kafka redelivers from the
  * last committed offset and the unique source key drops the repeats.
  *
@@ -25,37 +26,25 @@
 #include "../common/exitcodes.h"
 #include "../common/limits.h"
 #include "../common/log.h"
+#include "ackq.h"
 #include "json.h"
 #include "kafka_conf.h"
 #include "kafka_topic.h"
 #include "worker.h"
 
-/* Every per-partition array below has this many entries, and every index
- * into them is checked against it: partitions beyond it are refused when
+/* The per-partition table (`parts`) has this many entries, and every index
+ * into it is checked against it: partitions beyond it are refused when
  * assigned (on_rebalance) and their messages skipped (consume_one). */
 #define MAX_PARTITIONS HS_MAX_PARTITIONS
-#define FIFO_CAP 65536
-
-struct handed_out {
-    int32_t partition;
-    int64_t offset;
-    uint32_t writer;
-    uint32_t records;
-    uint64_t ring_end; /* writer ring position just past this message's records */
-};
+#define FIFO_CAP 65536 /* messages handed out and not yet durable */
 
 struct kreader {
     struct hs_worker *w;
     const char *topic;
     rd_kafka_t *rk;
-    struct handed_out *fifo;
-    uint32_t first, used;
+    struct hs_ackq acks; /* messages handed out; count: their records */
     bool ever_assigned;
-    bool assigned[MAX_PARTITIONS];
-    int64_t next_offset[MAX_PARTITIONS];   /* next offset to read, -1 unknown */
-    int64_t commit_offset[MAX_PARTITIONS]; /* durable up to here (exclusive), -1 none */
-    int64_t first_offset[MAX_PARTITIONS];  /* first read since assigned: durable before it */
-    bool commit_dirty;
+    struct hs_partitions parts;
     int64_t last_commit_ms, last_lag_ms;
     int64_t starved_since_ms, last_starve_check_ms; /* see rejoin_if_starved() */
     uint32_t next_writer, writer; /* writer of the message being decoded */
@@ -67,67 +56,60 @@ static struct hs_ring *writer_ring(struct kreader *k, uint32_t w)
     return k->w->seg->writer_ring[w];
 }
 
+/* The message's records are committed in PostgreSQL: its writer moved the
+ * ring head past them, which it does only after COMMIT. */
+static bool durable(const struct hs_ackq_entry *e, void *ctx)
+{
+    struct kreader *k = ctx;
+    return (int64_t)(hs_ring_head(writer_ring(k, e->writer)) - e->ring_end) >= 0;
+}
+
+/* Pops the durable prefix; the commit offsets of the partitions still
+ * assigned move past it (a revoked one's are its new owner's to commit). */
 static void advance_durable(struct kreader *k)
 {
-    while (k->used > 0) {
-        struct handed_out *h = &k->fifo[k->first];
-        if ((int64_t)(hs_ring_head(writer_ring(k, h->writer)) - h->ring_end) < 0)
-            break;
-        /* A partition revoked meanwhile belongs to another member now: its
-         * progress is that member's to commit (the rows are safe either way). */
-        if (h->partition >= 0 && h->partition < MAX_PARTITIONS && k->assigned[h->partition]) {
-            k->commit_offset[h->partition] = h->offset + 1;
-            k->commit_dirty = true;
-        }
-        atomic_fetch_add_explicit(&k->w->stats->records_out, h->records, memory_order_relaxed);
-        k->first = (k->first + 1) % FIFO_CAP;
-        k->used--;
-    }
+    uint64_t records = hs_ackq_pop_done(&k->acks, durable, k, &k->parts);
+    atomic_fetch_add_explicit(&k->w->stats->records_out, records, memory_order_relaxed);
 }
 
 static void commit(struct kreader *k, bool sync)
 {
-    if (!k->commit_dirty)
+    if (!k->parts.commit_dirty)
         return;
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
     for (int p = 0; p < MAX_PARTITIONS; p++)
-        if (k->commit_offset[p] >= 0)
-            rd_kafka_topic_partition_list_add(list, k->topic, p)->offset = k->commit_offset[p];
+        if (k->parts.p[p].commit_offset >= 0)
+            rd_kafka_topic_partition_list_add(list, k->topic, p)->offset =
+                k->parts.p[p].commit_offset;
     rd_kafka_resp_err_t err = rd_kafka_commit(k->rk, list, sync ? 0 : 1);
     if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
         hs_warn("kafka: offset commit failed: %s (records are safe; they may be read again)",
                 rd_kafka_err2str(err));
     rd_kafka_topic_partition_list_destroy(list);
-    k->commit_dirty = false;
+    k->parts.commit_dirty = false;
     k->last_commit_ms = hs_monotonic_ms();
 }
 
-static void untrackable(int32_t p)
-{
-    hs_error("kafka: partition %d is beyond the %d this reader can track", p, MAX_PARTITIONS);
-}
-
-/* Records an assignment or revocation in the arrays and returns the part of
- * `parts` that fits them. A partition beyond them is left out: it stays
+/* Records an assignment or revocation in the partition table and returns the
+ * part of `parts` that fits it. A partition beyond it is left out: it stays
  * unread and uncommitted, so nothing in it is lost. */
 static rd_kafka_topic_partition_list_t *track(struct kreader *k,
                                               const rd_kafka_topic_partition_list_t *parts,
                                               bool assign)
 {
     rd_kafka_topic_partition_list_t *taken = rd_kafka_topic_partition_list_new(parts->cnt);
+    char why[200];
     for (int i = 0; i < parts->cnt; i++) {
         int32_t p = parts->elems[i].partition;
-        if (p < 0 || p >= MAX_PARTITIONS) {
+        enum hs_ackq_rc rc = assign ? hs_partitions_assign(&k->parts, p, why, sizeof why)
+                                    : hs_partitions_revoke(&k->parts, p, why, sizeof why);
+        if (rc != HS_ACKQ_OK) {
             if (assign)
-                untrackable(p);
+                hs_error("kafka: %s", why);
             continue;
         }
         rd_kafka_topic_partition_list_add(taken, parts->elems[i].topic, p)->offset =
             parts->elems[i].offset;
-        k->assigned[p] = assign;
-        k->next_offset[p] = -1;
-        k->commit_offset[p] = -1;
-        k->first_offset[p] = -1;
         hs_info("kafka: partition %s/%d %s", k->topic, p, assign ? "assigned" : "revoked");
     }
     return taken;
@@ -307,7 +289,8 @@ static uint32_t routed_writers(struct kreader *k)
     return wanted;
 }
 
-static int process_message(struct kreader *k, const rd_kafka_message_t *m)
+static int process_message(struct kreader *k, const rd_kafka_message_t *m,
+                           struct hs_partition *part)
 {
     char position[HS_SRC_MAX], src[HS_SRC_MAX], why[256];
     position_of_message(k->topic, m, position, sizeof position);
@@ -327,24 +310,24 @@ static int process_message(struct kreader *k, const rd_kafka_message_t *m)
     }
     if (rc < 0)
         return -1;
-    struct handed_out *h = &k->fifo[(k->first + k->used) % FIFO_CAP];
-    uint64_t ring_end = hs_ring_tail(writer_ring(k, k->writer));
-    *h = (struct handed_out){.partition = m->partition, .offset = m->offset, .writer = k->writer,
-                             .records = (uint32_t)(ring_end - ring_start), .ring_end = ring_end};
-    k->used++;
-    if (m->partition >= 0 && m->partition < MAX_PARTITIONS) {
-        if (k->first_offset[m->partition] < 0)
-            k->first_offset[m->partition] = m->offset;
-        k->next_offset[m->partition] = m->offset + 1;
+    uint64_t ring_end = hs_ring_tail(writer_ring(k, k->writer)), seq;
+    struct hs_ackq_entry e = {.partition = m->partition, .offset = m->offset, .writer = k->writer,
+                              .count = (uint32_t)(ring_end - ring_start), .ring_end = ring_end};
+    /* read_loop reads only while there is room; the records are in the ring
+     * already and land, only the offset would not be committed */
+    if (hs_ackq_push(&k->acks, &e, &seq, why, sizeof why) != HS_ACKQ_OK) {
+        hs_error("%s", why);
+        return -1;
     }
+    hs_partition_read(part, m->offset);
     return 0;
 }
 
 /* The next offset this reader will read from partition p. */
 static int64_t position_of(struct kreader *k, int32_t p)
 {
-    if (k->next_offset[p] >= 0)
-        return k->next_offset[p];
+    if (k->parts.p[p].next_offset >= 0)
+        return k->parts.p[p].next_offset;
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
     rd_kafka_topic_partition_list_add(list, k->topic, p);
     int64_t pos = -1, lo = 0, hi = 0;
@@ -353,7 +336,7 @@ static int64_t position_of(struct kreader *k, int32_t p)
     else if (rd_kafka_query_watermark_offsets(k->rk, k->topic, p, &lo, &hi, 5000) == 0)
         pos = lo;
     rd_kafka_topic_partition_list_destroy(list);
-    k->next_offset[p] = pos;
+    k->parts.p[p].next_offset = pos;
     return pos;
 }
 
@@ -364,7 +347,7 @@ static bool caught_up(struct kreader *k)
         return false;
     for (int32_t p = 0; p < MAX_PARTITIONS; p++) {
         int64_t lo, hi;
-        if (!k->assigned[p])
+        if (!k->parts.p[p].assigned)
             continue;
         if (rd_kafka_query_watermark_offsets(k->rk, k->topic, p, &lo, &hi, 5000) != 0)
             return false;
@@ -372,16 +355,6 @@ static bool caught_up(struct kreader *k)
             return false;
     }
     return true;
-}
-
-/* Where partition p is committed in PostgreSQL up to (exclusive), as Kafka's
- * consumer-groups tool counts lag: what was fetched but is not yet in a
- * committed transaction is still lag. -1 when nothing is known yet. */
-static int64_t durable_offset(const struct kreader *k, int32_t p)
-{
-    if (k->commit_offset[p] >= 0)
-        return k->commit_offset[p];
-    return k->first_offset[p] >= 0 ? k->first_offset[p] : k->next_offset[p];
 }
 
 /* Publishes the lag of each assigned partition (and their sum) for status. */
@@ -395,9 +368,9 @@ static void report_lag(struct kreader *k)
     k->last_lag_ms = now;
     for (int32_t p = 0; p < MAX_PARTITIONS; p++) {
         int64_t lo, hi, lag = -1;
-        if (!k->assigned[p])
+        if (!k->parts.p[p].assigned)
             continue;
-        int64_t durable = durable_offset(k, p);
+        int64_t durable = hs_partition_durable(&k->parts.p[p]);
         if (durable >= 0 && rd_kafka_get_watermark_offsets(k->rk, k->topic, p, &lo, &hi) == 0 &&
             hi >= 0)
             lag = hi > durable ? hi - durable : 0;
@@ -410,14 +383,6 @@ static void report_lag(struct kreader *k)
     }
     atomic_store_explicit(&c->partitions_reported, n, memory_order_relaxed);
     atomic_store_explicit(&k->w->stats->lag, total, memory_order_relaxed);
-}
-
-static int assigned_count(const struct kreader *k)
-{
-    int n = 0;
-    for (int p = 0; p < MAX_PARTITIONS; p++)
-        n += k->assigned[p];
-    return n;
 }
 
 static int group_members(struct kreader *k)
@@ -441,7 +406,7 @@ static int group_members(struct kreader *k)
 static void rejoin_if_starved(struct kreader *k)
 {
     int64_t now = hs_monotonic_ms();
-    if (assigned_count(k) > 0) {
+    if (hs_partitions_assigned(&k->parts) > 0) {
         k->starved_since_ms = 0;
         return;
     }
@@ -465,6 +430,8 @@ static void rejoin_if_starved(struct kreader *k)
 static bool consume_one(struct kreader *k, int timeout_ms, int *rc)
 {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(k->rk, timeout_ms);
+    struct hs_partition *part;
+    char why[200];
     if (m == NULL)
         return false;
     if (!m->err)
@@ -473,9 +440,9 @@ static bool consume_one(struct kreader *k, int timeout_ms, int *rc)
         /* nothing to do */
     } else if (m->err) {
         hs_warn("kafka: %s", rd_kafka_message_errstr(m));
-    } else if (m->partition < 0 || m->partition >= MAX_PARTITIONS) {
-        untrackable(m->partition); /* never assigned (on_rebalance); not committed either */
-    } else if (process_message(k, m) != 0) {
+    } else if ((part = hs_partitions_get(&k->parts, m->partition, why, sizeof why)) == NULL) {
+        hs_error("kafka: %s", why); /* never assigned (on_rebalance); not committed either */
+    } else if (process_message(k, m, part) != 0) {
         *rc = HS_EXIT_FAILURE;
     }
     rd_kafka_message_destroy(m);
@@ -490,15 +457,16 @@ static int read_loop(struct kreader *k)
         if (hs_worker_orphaned(k->w))
             return HS_EXIT_FAILURE;
         advance_durable(k);
-        if (k->commit_dirty && (hs_monotonic_ms() - k->last_commit_ms >= 200 || k->used == 0))
+        if (k->parts.commit_dirty &&
+            (hs_monotonic_ms() - k->last_commit_ms >= 200 || hs_ackq_used(&k->acks) == 0))
             commit(k, false);
         report_lag(k);
         rejoin_if_starved(k);
         bool draining = atomic_load_explicit(&c->publisher_done, memory_order_acquire) != 0;
-        bool got = k->used < FIFO_CAP && consume_one(k, draining ? 10 : 50, &rc);
+        bool got = !hs_ackq_full(&k->acks) && consume_one(k, draining ? 10 : 50, &rc);
         if (rc != HS_EXIT_OK)
             return rc;
-        if (draining && !got && k->used == 0 && caught_up(k)) {
+        if (draining && !got && hs_ackq_used(&k->acks) == 0 && caught_up(k)) {
             commit(k, true);
             return HS_EXIT_OK;
         }
@@ -516,15 +484,19 @@ int hs_kafka_reader_main(struct hs_worker *w)
     if (mallopt(M_MMAP_THRESHOLD, 256 * 1024) != 1)
         hs_warn("mallopt(M_MMAP_THRESHOLD) failed; memory may grow with the prefetch");
     struct kreader *k = calloc(1, sizeof *k);
-    if (k == NULL || (k->fifo = calloc(FIFO_CAP, sizeof *k->fifo)) == NULL) {
+    char why[200];
+    if (k == NULL) {
         hs_error("out of memory for the reader's bookkeeping");
+        return HS_EXIT_FAILURE;
+    }
+    if (hs_ackq_init(&k->acks, FIFO_CAP, why, sizeof why) != HS_ACKQ_OK) {
+        hs_error("%s", why);
         free(k);
         return HS_EXIT_FAILURE;
     }
     k->w = w;
     k->topic = w->cfg->topic;
-    for (int p = 0; p < MAX_PARTITIONS; p++)
-        k->next_offset[p] = k->commit_offset[p] = k->first_offset[p] = -1;
+    hs_partitions_init(&k->parts);
     int rc = HS_EXIT_FAILURE;
     if (create_consumer(k) == 0) {
         hs_info("reading topic %s at %s as group %s", k->topic, w->cfg->bootstrap_servers,
@@ -536,7 +508,7 @@ int hs_kafka_reader_main(struct hs_worker *w)
         rd_kafka_destroy(k->rk);
     }
     hs_json_decoder_free(&k->decoder);
-    free(k->fifo);
+    hs_ackq_free(&k->acks);
     free(k);
     return rc;
 }

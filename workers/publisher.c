@@ -10,8 +10,8 @@
  * times; PostgreSQL's unique source key drops the second copy.
  *
  * Batches are acknowledged in order per partition but possibly out of order
- * across partitions, so acknowledged batches wait in `inflight` until every
- * batch before them is acknowledged too; only that prefix is released.
+ * across partitions, so acknowledged batches wait in `acks` (ackq.h) until
+ * every batch before them is acknowledged too; only that prefix is released.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,25 +22,19 @@
 #include "../common/clock.h"
 #include "../common/exitcodes.h"
 #include "../common/log.h"
+#include "ackq.h"
 #include "checkpoint.h"
 #include "json.h"
 #include "kafka_conf.h"
 #include "kafka_topic.h"
 #include "worker.h"
 
-struct batch {
-    uint32_t count; /* items of the ring this batch covers */
-    bool delivered;
-};
-
 struct publisher {
     struct hs_worker *w;
     struct hs_ring *ring;
     rd_kafka_t *rk;
-    struct batch *inflight; /* a FIFO of batches sent but not yet released */
-    uint32_t inflight_cap, first, used;
+    struct hs_ackq acks;    /* batches sent but not yet released; count: their ring items */
     uint32_t sent;          /* ring items (from the head) already sent */
-    uint64_t next_seq;      /* sequence number of the batch inflight[first] */
     int failed;             /* a delivery failed for good: the exit code */
     size_t refused_len;     /* a message the broker refused as too large, its size */
     struct hs_buf message;
@@ -54,7 +48,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
     (void)rk;
     struct publisher *p = opaque;
-    uint64_t seq = (uint64_t)(uintptr_t)m->_private;
+    char err[200];
     if (m->err) {
         hs_error("kafka: delivery to %s failed: %s", p->w->cfg->topic, rd_kafka_err2str(m->err));
         /* Above the topic's own limit: sending it again cannot succeed, so
@@ -67,8 +61,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
         }
         return;
     }
-    uint32_t pos = (uint32_t)(seq - p->next_seq);
-    p->inflight[(p->first + pos) % p->inflight_cap].delivered = true;
+    if (hs_ackq_mark_done(&p->acks, (uint64_t)(uintptr_t)m->_private, err, sizeof err) != 0) {
+        /* Our bookkeeping is wrong: release nothing more, let a successor send again. */
+        hs_error("kafka: %s", err);
+        if (!p->failed)
+            p->failed = HS_EXIT_FAILURE;
+        return;
+    }
     hs_worker_working(); /* the broker answers: whatever was in the way is gone */
 }
 
@@ -87,8 +86,10 @@ static int create_producer(struct publisher *p)
     snprintf(batch, sizeof batch, "%d", p->w->cfg->max_message_bytes);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, p);
-    if (hs_kafka_set(conf, "enable.idempotence", "true", why, sizeof why) || hs_kafka_set(conf, "acks", "all", why, sizeof why) ||
-        hs_kafka_set(conf, "linger.ms", "5", why, sizeof why) || hs_kafka_set(conf, "message.max.bytes", size, why, sizeof why) ||
+    if (hs_kafka_set(conf, "enable.idempotence", "true", why, sizeof why) ||
+        hs_kafka_set(conf, "acks", "all", why, sizeof why) ||
+        hs_kafka_set(conf, "linger.ms", "5", why, sizeof why) ||
+        hs_kafka_set(conf, "message.max.bytes", size, why, sizeof why) ||
         hs_kafka_set(conf, "batch.size", batch, why, sizeof why) ||
         hs_kafka_set(conf, "message.timeout.ms", "300000", why, sizeof why)) {
         hs_error("%s", why);
@@ -116,6 +117,21 @@ static uint32_t next_batch_len(struct publisher *p, uint32_t ready, bool closed)
     return closed ? ready - p->sent : 0;
 }
 
+/* Hands p->message to librdkafka, waiting while its queue is full; `seq`
+ * comes back with the delivery report. */
+static rd_kafka_resp_err_t produce(struct publisher *p, const char *key, uint64_t seq)
+{
+    rd_kafka_resp_err_t err;
+    while ((err = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(p->w->cfg->topic),
+                                    RD_KAFKA_V_KEY(key, strlen(key)),
+                                    RD_KAFKA_V_VALUE(p->message.data, p->message.len),
+                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)seq), RD_KAFKA_V_END)) ==
+           RD_KAFKA_RESP_ERR__QUEUE_FULL)
+        rd_kafka_poll(p->rk, 50);
+    return err;
+}
+
 static int send_batch(struct publisher *p, uint32_t count)
 {
     hs_buf_reset(&p->message);
@@ -137,23 +153,21 @@ static int send_batch(struct publisher *p, uint32_t count)
                  "= %d; lower batch_size", count, p->message.len, p->w->cfg->max_message_bytes);
         return HS_EXIT_FATAL;
     }
-    char key[HS_SRC_MAX + 32];
+    char key[HS_SRC_MAX + 32], why[200];
     snprintf(key, sizeof key, "%s@%llu", p->items[0]->src, (unsigned long long)p->items[0]->line);
-    uint64_t seq = p->next_seq + p->used;
-    rd_kafka_resp_err_t err;
-    while ((err = rd_kafka_producev(p->rk, RD_KAFKA_V_TOPIC(p->w->cfg->topic),
-                                    RD_KAFKA_V_KEY(key, strlen(key)),
-                                    RD_KAFKA_V_VALUE(p->message.data, p->message.len),
-                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                    RD_KAFKA_V_OPAQUE((void *)(uintptr_t)seq), RD_KAFKA_V_END)) ==
-           RD_KAFKA_RESP_ERR__QUEUE_FULL)
-        rd_kafka_poll(p->rk, 50);
+    /* In the queue before it is sent, so that its delivery report finds it. A
+     * batch is at least one ring item, so the ring's capacity always has room. */
+    uint64_t seq;
+    if (hs_ackq_push(&p->acks, &(struct hs_ackq_entry){.partition = -1, .count = count}, &seq, why,
+                     sizeof why) != HS_ACKQ_OK) {
+        hs_error("%s", why);
+        return HS_EXIT_FAILURE;
+    }
+    rd_kafka_resp_err_t err = produce(p, key, seq);
     if (err) {
         hs_error("kafka: cannot send to %s: %s", p->w->cfg->topic, rd_kafka_err2str(err));
         return HS_EXIT_FAILURE;
     }
-    p->inflight[(p->first + p->used) % p->inflight_cap] = (struct batch){.count = count};
-    p->used++;
     p->sent += count;
     /* in: handed to librdkafka; out (on delivery): acknowledged by the broker */
     atomic_fetch_add_explicit(&p->w->stats->records_in, count, memory_order_relaxed);
@@ -176,13 +190,8 @@ static void write_checkpoint(struct publisher *p, bool now)
 /* Releases the acknowledged prefix of the in-flight batches from the ring. */
 static void release_delivered(struct publisher *p)
 {
-    uint32_t items = 0;
-    while (p->used > 0 && p->inflight[p->first].delivered) {
-        items += p->inflight[p->first].count;
-        p->first = (p->first + 1) % p->inflight_cap;
-        p->used--;
-        p->next_seq++;
-    }
+    /* at most the ring's items: they fit */
+    uint32_t items = (uint32_t)hs_ackq_pop_done(&p->acks, NULL, NULL, NULL);
     if (items == 0)
         return;
     const struct hs_item *last = hs_ring_item(p->ring, items - 1);
@@ -199,7 +208,7 @@ static int publish_loop(struct publisher *p)
         if (hs_worker_orphaned(p->w))
             return HS_EXIT_FAILURE;
         bool closed = hs_ring_closed(p->ring);
-        uint32_t ready = hs_ring_peek(p->ring, p->ring->capacity, p->used ? 0 : 100);
+        uint32_t ready = hs_ring_peek(p->ring, p->ring->capacity, hs_ackq_used(&p->acks) ? 0 : 100);
         uint32_t count;
         while ((count = next_batch_len(p, ready, closed)) > 0) {
             int rc = send_batch(p, count);
@@ -208,7 +217,7 @@ static int publish_loop(struct publisher *p)
         }
         /* Wait on Kafka while batches are out, or briefly while the reader is
          * mid-batch (the ring then holds items but no complete batch). */
-        rd_kafka_poll(p->rk, p->used ? 5 : (ready > p->sent ? 1 : 0));
+        rd_kafka_poll(p->rk, hs_ackq_used(&p->acks) ? 5 : (ready > p->sent ? 1 : 0));
         if (p->failed == HS_EXIT_FATAL)
             hs_error("kafka: the broker refused a message of %zu bytes to %s as too large: the "
                      "topic's max.message.bytes is below kafka.max_message_bytes = %d; raise it "
@@ -217,7 +226,7 @@ static int publish_loop(struct publisher *p)
         if (p->failed)
             return p->failed; /* the unreleased records are sent again by our successor */
         release_delivered(p);
-        if (closed && ready == 0 && p->used == 0)
+        if (closed && ready == 0 && hs_ackq_used(&p->acks) == 0)
             return HS_EXIT_OK;
     }
 }
@@ -234,13 +243,14 @@ static int ensure_topic(struct publisher *p)
 int hs_publisher_main(struct hs_worker *w)
 {
     struct publisher p = {.w = w, .ring = w->seg->csv_ring};
-    p.inflight_cap = p.ring->capacity;
-    p.inflight = calloc(p.inflight_cap, sizeof *p.inflight);
-    p.items = calloc(p.ring->capacity, sizeof *p.items);
+    char why[200];
     int rc = HS_EXIT_FAILURE;
     hs_checkpoint_path(w->cfg->state_dir, p.checkpoint_path, sizeof p.checkpoint_path);
-    if (p.inflight == NULL || p.items == NULL)
-        hs_error("out of memory for %u in-flight batches", p.inflight_cap);
+    /* A batch is at least one item: as many batches as the ring has slots. */
+    if (hs_ackq_init(&p.acks, p.ring->capacity, why, sizeof why) != HS_ACKQ_OK)
+        hs_error("%s", why);
+    else if ((p.items = calloc(p.ring->capacity, sizeof *p.items)) == NULL)
+        hs_error("out of memory for %u in-flight batches", p.ring->capacity);
     else if (create_producer(&p) == 0 && ensure_topic(&p) == 0) {
         hs_info("publishing to topic %s at %s", w->cfg->topic, w->cfg->bootstrap_servers);
         rc = publish_loop(&p);
@@ -253,7 +263,7 @@ int hs_publisher_main(struct hs_worker *w)
         rd_kafka_destroy(p.rk);
     }
     hs_buf_free(&p.message);
-    free(p.inflight);
+    hs_ackq_free(&p.acks);
     free(p.items);
     return rc;
 }
