@@ -39,6 +39,7 @@
 #include "../common/exitcodes.h"
 #include "../common/limits.h"
 #include "../common/log.h"
+#include "../common/roles.h"
 #include "../config/config.h"
 #include "../shm/segment.h"
 #include "../workers/record.h"
@@ -149,10 +150,10 @@ struct child_kind {
 };
 
 static const struct child_kind child_kinds[] = {
-    [HS_ROLE_CSV_READER] = {"csv-reader", hs_csv_reader_main},
-    [HS_ROLE_PUBLISHER] = {"publisher", hs_publisher_main},
-    [HS_ROLE_KAFKA_READER] = {"kafka-reader", hs_kafka_reader_main},
-    [HS_ROLE_WRITER0] = {"writer", hs_pg_writer_main},
+    [HS_ROLE_CSV_READER] = {HS_ROLE_NAME_CSV_READER, hs_csv_reader_main},
+    [HS_ROLE_PUBLISHER] = {HS_ROLE_NAME_PUBLISHER, hs_publisher_main},
+    [HS_ROLE_KAFKA_READER] = {HS_ROLE_NAME_KAFKA_READER, hs_kafka_reader_main},
+    [HS_ROLE_WRITER0] = {HS_ROLE_NAME_WRITER, hs_pg_writer_main},
 };
 
 static const struct child_kind *kind_of(int slot)
@@ -819,7 +820,7 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     static struct supervisor s; /* large; lives for the whole process */
     char err[1024] = "";
     int ready_fd = -1;
-    hs_log_set_role("supervisor");
+    hs_log_set_role(HS_ROLE_NAME_SUPERVISOR);
     if (hs_config_load(config_path, &s.cfg, err, sizeof err) != 0 || prepare(&s, err, sizeof err) != 0) {
         fprintf(stderr, "housingsup: %s\n", err);
         return HS_EXIT_FATAL;

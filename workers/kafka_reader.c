@@ -25,6 +25,7 @@
 #include "../common/exitcodes.h"
 #include "../common/limits.h"
 #include "../common/log.h"
+#include "../common/roles.h"
 #include "json.h"
 #include "kafka_conf.h"
 #include "kafka_topic.h"
@@ -177,7 +178,7 @@ static int create_consumer(struct kreader *k)
 {
     char why[512], instance[300];
     const struct hs_config *cfg = k->w->cfg;
-    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-reader");
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-" HS_ROLE_NAME_KAFKA_READER);
     if (conf == NULL)
         return -1;
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);

@@ -22,6 +22,7 @@
 #include "../common/clock.h"
 #include "../common/exitcodes.h"
 #include "../common/log.h"
+#include "../common/roles.h"
 #include "checkpoint.h"
 #include "json.h"
 #include "kafka_conf.h"
@@ -75,7 +76,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static int create_producer(struct publisher *p)
 {
     char size[32], batch[32], why[512];
-    rd_kafka_conf_t *conf = hs_kafka_conf_new(p->w->cfg, "housingsup-publisher");
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(p->w->cfg, "housingsup-" HS_ROLE_NAME_PUBLISHER);
     if (conf == NULL)
         return -1;
     snprintf(size, sizeof size, "%d", p->w->cfg->max_message_bytes + 4096);
