@@ -66,11 +66,14 @@ void hs_status_render_json(const struct hs_status *st, struct hs_buf *b);
 #define HS_STATE_STOPPED_CLEANLY "stopped cleanly, rings empty"
 #define HS_STATE_STOPPED_LEFT "stopped with records left"
 
-/* The `state` of the snapshot in a state directory's status.json, into out;
- * -1 when there is none. */
+/* The string value of the member `key` of the JSON object `text` (its own
+ * members, not those of the objects inside it), into out. -1 when there is
+ * no such member, its value is not a string, holds an escape (the words
+ * read this way never have one) or does not fit in cap. */
+int hs_status_json_member(const char *text, const char *key, char *out, size_t cap);
+/* The `state` and the `health` of the snapshot in a state directory's
+ * status.json, into out; -1 when there is none. */
 int hs_status_read_state(const char *state_dir, char *out, size_t cap);
-/* The health word of the snapshot in a state directory's status file, into
- * out; -1 when there is none. */
 int hs_status_read_health(const char *state_dir, char *out, size_t cap);
 /* Writes both files of a state directory. Returns 0, or -1 with errno set. */
 int hs_status_write(const char *state_dir, const struct hs_status *st);
