@@ -20,6 +20,19 @@ void hs_status_json_path(const char *state_dir, char *out, size_t cap)
     snprintf(out, cap, "%s/" HS_STATUS_JSON_FILE, state_dir);
 }
 
+static const char *const phase_names[HS_PHASES] = {
+    [HS_PHASE_STARTING] = "starting",
+    [HS_PHASE_RUNNING] = "running",
+    [HS_PHASE_DRAINING] = "draining",
+    [HS_PHASE_DRAINING_WRITERS] = "draining-writers",
+    [HS_PHASE_STOPPED] = "stopped",
+};
+
+const char *hs_phase_name(enum hs_phase phase)
+{
+    return (unsigned)phase < HS_PHASES ? phase_names[phase] : "unknown";
+}
+
 /* ---- the table ---- */
 
 static void format_optional(char *out, size_t cap, long long value, long long of)
@@ -50,10 +63,10 @@ static void render_row(const struct hs_status_row *r, struct hs_buf *b)
 
 void hs_status_render_table(const struct hs_status *st, struct hs_buf *b)
 {
-    hs_buf_printf(b, "housingsup %s: pid %d, up %ld s, config %s, csv %s, topic %s, writers %d, "
-                  "batch_size %d, dead letters %llu\n", st->state, st->pid, st->uptime_s,
-                  st->config, st->csv, st->topic, st->writers, st->batch_size,
-                  (unsigned long long)st->dead_letters);
+    hs_buf_printf(b, "housingsup %s: pid %d, phase %s, up %ld s, config %s, csv %s, topic %s, "
+                  "writers %d, batch_size %d, dead letters %llu\n", st->state, st->pid,
+                  hs_phase_name(st->phase), st->uptime_s, st->config, st->csv, st->topic,
+                  st->writers, st->batch_size, (unsigned long long)st->dead_letters);
     hs_buf_printf(b, "health: %s%s%s%s\n", st->health, st->health_reason[0] ? " (" : "",
                   st->health_reason, st->health_reason[0] ? ")" : "");
     hs_buf_printf(b, "%-14s %7s %-10s %8s %8s %10s %10s %8s %6s %11s %6s  %s\n", "ROLE", "PID",
@@ -115,7 +128,8 @@ void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
 {
     hs_buf_puts(b, "{\"state\":");
     json_string(b, st->state);
-    hs_buf_printf(b, ",\"pid\":%d,\"uptime_s\":%ld,\"config\":", st->pid, st->uptime_s);
+    hs_buf_printf(b, ",\"pid\":%d,\"uptime_s\":%ld,\"phase\":\"%s\",\"config\":", st->pid,
+                  st->uptime_s, hs_phase_name(st->phase)); /* a name needs no escaping */
     json_string(b, st->config);
     hs_buf_puts(b, ",\"csv\":");
     json_string(b, st->csv);

@@ -4,7 +4,8 @@
  * wherever it stands, never inside a string or a child's object; values
  * that are not plain strings, or do not fit, are refused; `state` and
  * `health` come back from a status.json written by hs_status_write, also
- * when long paths put them far into the file.
+ * when long paths put them far into the file; the supervisor's phase by its
+ * name in the table and the JSON.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +98,34 @@ static void reads_back_what_status_writes(void **state)
     rmdir(dir);
 }
 
+static void phase_shows_by_name(void **state)
+{
+    (void)state;
+    static const char *const names[HS_PHASES] = {"starting", "running", "draining",
+                                                 "draining-writers", "stopped"};
+    for (enum hs_phase p = 0; p < HS_PHASES; p++)
+        assert_string_equal(hs_phase_name(p), names[p]);
+    assert_string_equal(hs_phase_name(HS_PHASES), "unknown");
+    struct hs_status st = {.state = "stopping", .pid = 7, .uptime_s = 3, .config = "c",
+                           .csv = "in.csv", .topic = "t", .health = "healthy", .lag = -1,
+                           .phase = HS_PHASE_DRAINING_WRITERS};
+    struct hs_buf b = {0};
+    hs_status_render_json(&st, &b);
+    hs_buf_append(&b, "", 1);
+    assert_false(hs_buf_failed(&b));
+    assert_non_null(strstr(b.data, "{\"state\":\"stopping\",\"pid\":7,\"uptime_s\":3,"
+                                   "\"phase\":\"draining-writers\",\"config\":"));
+    assert_string_equal(member(b.data, "phase"), "draining-writers");
+    assert_string_equal(member(b.data, "health"), "healthy");
+    hs_buf_reset(&b);
+    hs_status_render_table(&st, &b);
+    hs_buf_append(&b, "", 1);
+    const char *headline = "housingsup stopping: pid 7, phase draining-writers, up 3 s, config c, "
+                           "csv in.csv, topic t,";
+    assert_int_equal(strncmp(b.data, headline, strlen(headline)), 0);
+    hs_buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -104,6 +133,7 @@ int main(void)
         cmocka_unit_test(strings_are_skipped_whole),
         cmocka_unit_test(refuses_what_is_not_a_plain_word),
         cmocka_unit_test(reads_back_what_status_writes),
+        cmocka_unit_test(phase_shows_by_name),
     };
     return cmocka_run_group_tests_name("status", tests, NULL, NULL);
 }
