@@ -17,17 +17,9 @@
 #include <stdint.h>
 
 #include "../common/limits.h"
+#include "../common/roles.h" /* the child slots, HS_MAX_CHILDREN */
 #include "../config/config.h"
 #include "ring.h"
-
-/* Child slots: fixed roles first, then one per possible writer. */
-enum hs_role {
-    HS_ROLE_CSV_READER = 0,
-    HS_ROLE_PUBLISHER = 1,
-    HS_ROLE_KAFKA_READER = 2,
-    HS_ROLE_WRITER0 = 3,
-};
-#define HS_MAX_CHILDREN (HS_ROLE_WRITER0 + HS_MAX_WRITERS)
 
 /* Kinds of trouble a child counts, for Prometheus (errors by role and kind). */
 enum hs_error_kind { HS_ERR_POSTGRES, HS_ERR_KAFKA, HS_ERR_INPUT, HS_ERR_KINDS };

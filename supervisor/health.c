@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static bool is_writer(const struct hs_status_row *r) { return strncmp(r->role, "writer-", 7) == 0; }
+#include "../common/roles.h"
+
+static bool is_writer(const struct hs_status_row *r)
+{
+    return strncmp(r->role, HS_ROLE_NAME_WRITER "-", sizeof HS_ROLE_NAME_WRITER) == 0;
+}
 
 static bool troubled(const struct hs_status_row *r)
 {

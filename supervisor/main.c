@@ -77,7 +77,8 @@ static int print_status_once(const struct hs_config *cfg, bool json)
         hs_status_path(cfg->state_dir, path, sizeof path);
     if (pid < 0 || access(path, R_OK) != 0) {
         if (json)
-            printf("{\"state\":\"starting\",\"pid\":null,\"children\":[],\"partitions\":[]}\n");
+            printf("{\"state\":\"starting\",\"pid\":null,\"phase\":\"%s\",\"children\":[],"
+                   "\"partitions\":[]}\n", hs_phase_name(HS_PHASE_STARTING));
         else
             printf("housingsup is starting\n");
         return HS_EXIT_OK;

@@ -119,12 +119,21 @@ static void render_health(struct hs_buf *b, const struct hs_status *st)
                       st->health != NULL && strcmp(st->health, words[i]) == 0);
 }
 
+static void render_phase(struct hs_buf *b, const struct hs_status *st)
+{
+    family(b, "phase", "gauge", "1 for the supervisor's current phase (starting, running, "
+           "draining, draining-writers, stopped), 0 for the others.");
+    for (enum hs_phase p = 0; p < HS_PHASES; p++)
+        hs_buf_printf(b, "housingsup_phase{phase=\"%s\"} %d\n", hs_phase_name(p), st->phase == p);
+}
+
 void hs_metrics_render(const struct hs_status *st, struct hs_buf *b)
 {
     family(b, "up", "gauge", "1 while the supervisor is running.");
     hs_buf_printf(b, "housingsup_up 1\n");
     family(b, "uptime_seconds", "gauge", "Seconds since the supervisor started.");
     hs_buf_printf(b, "housingsup_uptime_seconds %ld\n", st->uptime_s);
+    render_phase(b, st);
     per_child(b, st, "records_in_total", "counter", "Records a child has taken in.", v_in, false);
     per_child(b, st, "records_out_total", "counter",
               "Records a child has passed on (writers: committed to PostgreSQL).", v_out, false);

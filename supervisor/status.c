@@ -20,6 +20,19 @@ void hs_status_json_path(const char *state_dir, char *out, size_t cap)
     snprintf(out, cap, "%s/" HS_STATUS_JSON_FILE, state_dir);
 }
 
+static const char *const phase_names[HS_PHASES] = {
+    [HS_PHASE_STARTING] = "starting",
+    [HS_PHASE_RUNNING] = "running",
+    [HS_PHASE_DRAINING] = "draining",
+    [HS_PHASE_DRAINING_WRITERS] = "draining-writers",
+    [HS_PHASE_STOPPED] = "stopped",
+};
+
+const char *hs_phase_name(enum hs_phase phase)
+{
+    return (unsigned)phase < HS_PHASES ? phase_names[phase] : "unknown";
+}
+
 /* ---- the table ---- */
 
 static void format_optional(char *out, size_t cap, long long value, long long of)
@@ -50,10 +63,10 @@ static void render_row(const struct hs_status_row *r, struct hs_buf *b)
 
 void hs_status_render_table(const struct hs_status *st, struct hs_buf *b)
 {
-    hs_buf_printf(b, "housingsup %s: pid %d, up %ld s, config %s, csv %s, topic %s, writers %d, "
-                  "batch_size %d, dead letters %llu\n", st->state, st->pid, st->uptime_s,
-                  st->config, st->csv, st->topic, st->writers, st->batch_size,
-                  (unsigned long long)st->dead_letters);
+    hs_buf_printf(b, "housingsup %s: pid %d, phase %s, up %ld s, config %s, csv %s, topic %s, "
+                  "writers %d, batch_size %d, dead letters %llu\n", st->state, st->pid,
+                  hs_phase_name(st->phase), st->uptime_s, st->config, st->csv, st->topic,
+                  st->writers, st->batch_size, (unsigned long long)st->dead_letters);
     hs_buf_printf(b, "health: %s%s%s%s\n", st->health, st->health_reason[0] ? " (" : "",
                   st->health_reason, st->health_reason[0] ? ")" : "");
     hs_buf_printf(b, "%-14s %7s %-10s %8s %8s %10s %10s %8s %6s %11s %6s  %s\n", "ROLE", "PID",
@@ -115,7 +128,8 @@ void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
 {
     hs_buf_puts(b, "{\"state\":");
     json_string(b, st->state);
-    hs_buf_printf(b, ",\"pid\":%d,\"uptime_s\":%ld,\"config\":", st->pid, st->uptime_s);
+    hs_buf_printf(b, ",\"pid\":%d,\"uptime_s\":%ld,\"phase\":\"%s\",\"config\":", st->pid,
+                  st->uptime_s, hs_phase_name(st->phase)); /* a name needs no escaping */
     json_string(b, st->config);
     hs_buf_puts(b, ",\"csv\":");
     json_string(b, st->csv);
@@ -145,42 +159,92 @@ void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
 
 /* ---- files ---- */
 
-int hs_status_read_state(const char *state_dir, char *out, size_t cap)
+/* Where the string that starts at p (after its opening quote) ends: its
+ * closing quote, or NULL when the text ends first. */
+static const char *string_end(const char *p)
 {
-    char path[4096], text[512];
-    hs_status_json_path(state_dir, path, sizeof path);
-    FILE *f = fopen(path, "r");
-    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
-    if (f != NULL)
-        fclose(f);
-    text[n] = '\0';
-    /* the object's first member, as hs_status_render_json writes it; a state
-     * never holds a quote or a backslash */
-    const char *key = "{\"state\":\"";
-    if (strncmp(text, key, strlen(key)) != 0)
+    while (*p != '\0' && *p != '"')
+        p += p[0] == '\\' && p[1] != '\0' ? 2 : 1;
+    return *p == '"' ? p : NULL;
+}
+
+/* After a member's key: ": \"WORD\"", WORD copied to out. */
+static int string_value(const char *p, char *out, size_t cap)
+{
+    p += strspn(p, " \t\r\n");
+    if (*p++ != ':')
         return -1;
-    const char *start = text + strlen(key), *end = strchr(start, '"');
+    p += strspn(p, " \t\r\n");
+    const char *end = *p == '"' ? string_end(p + 1) : NULL;
     if (end == NULL)
         return -1;
-    snprintf(out, cap, "%.*s", (int)(end - start), start);
+    size_t len = (size_t)(end - p - 1);
+    if (len >= cap || memchr(p + 1, '\\', len) != NULL)
+        return -1;
+    snprintf(out, cap, "%.*s", (int)len, p + 1);
     return 0;
+}
+
+/* Strings are skipped whole, so a key is a string at depth 1 that follows
+ * '{' or ',': text inside another string (a path, a reason) or a member of
+ * a child's object never matches. */
+int hs_status_json_member(const char *text, const char *key, char *out, size_t cap)
+{
+    size_t klen = strlen(key);
+    int depth = 0;
+    char prev = '\0'; /* the last character outside strings that is not white space */
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '"') {
+            const char *end = string_end(p + 1);
+            if (end == NULL)
+                return -1;
+            if (depth == 1 && (prev == '{' || prev == ',') && (size_t)(end - p - 1) == klen &&
+                memcmp(p + 1, key, klen) == 0)
+                return string_value(end + 1, out, cap);
+            p = end;
+        } else if (*p == '{' || *p == '[') {
+            depth++;
+        } else if (*p == '}' || *p == ']') {
+            depth--;
+        }
+        if (strchr(" \t\r\n", *p) == NULL)
+            prev = *p;
+    }
+    return -1;
+}
+
+/* The whole of a state directory's status.json, NUL-terminated, in b. */
+static int read_json(const char *state_dir, struct hs_buf *b)
+{
+    char path[4096], chunk[4096];
+    hs_status_json_path(state_dir, path, sizeof path);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        hs_buf_append(b, chunk, n);
+    fclose(f);
+    hs_buf_append(b, "", 1);
+    return hs_buf_failed(b) ? -1 : 0;
+}
+
+static int read_member(const char *state_dir, const char *key, char *out, size_t cap)
+{
+    struct hs_buf b = {0};
+    int rc = read_json(state_dir, &b) == 0 ? hs_status_json_member(b.data, key, out, cap) : -1;
+    hs_buf_free(&b);
+    return rc;
+}
+
+int hs_status_read_state(const char *state_dir, char *out, size_t cap)
+{
+    return read_member(state_dir, "state", out, cap);
 }
 
 int hs_status_read_health(const char *state_dir, char *out, size_t cap)
 {
-    char path[4096], line[1024];
-    hs_status_path(state_dir, path, sizeof path);
-    FILE *f = fopen(path, "r");
-    int rc = -1;
-    /* the second line: "health: WORD[ (reason)]" */
-    if (f != NULL && fgets(line, sizeof line, f) != NULL && fgets(line, sizeof line, f) != NULL &&
-        strncmp(line, "health: ", 8) == 0) {
-        snprintf(out, cap, "%.*s", (int)strcspn(line + 8, " \n"), line + 8);
-        rc = 0;
-    }
-    if (f != NULL)
-        fclose(f);
-    return rc;
+    return read_member(state_dir, "health", out, cap);
 }
 
 static int write_buf(const char *path, const struct hs_buf *b, char *err, size_t errlen)

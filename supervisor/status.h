@@ -40,10 +40,31 @@ struct hs_status_partition {
     int64_t lag;            /* messages behind the high watermark, -1 unknown */
 };
 
+/* The supervisor's own phase, after PostgreSQL's PMState: it only moves
+ * forward, and supervisor.c changes it in one place, which logs each change.
+ *   starting          set-up before the first child (pid file, shared memory)
+ *   running           children supervised and restarted
+ *   draining          a stop was asked for: the CSV reader stops, the publisher
+ *                     and then the Kafka reader drain; writers keep writing
+ *   draining-writers  the Kafka reader has finished: the writer rings are
+ *                     closed and the writers empty them
+ *   stopped           every child has exited (or was killed at stop_timeout) */
+enum hs_phase {
+    HS_PHASE_STARTING,
+    HS_PHASE_RUNNING,
+    HS_PHASE_DRAINING,
+    HS_PHASE_DRAINING_WRITERS,
+    HS_PHASE_STOPPED,
+    HS_PHASES
+};
+/* "starting", "running", ...: the word status, the log and metrics show. */
+const char *hs_phase_name(enum hs_phase phase);
+
 struct hs_status {
     const char *state;      /* "running", "stopping", "stopped cleanly, rings empty", ... */
     int pid;
     long uptime_s;
+    enum hs_phase phase;
     const char *config, *csv, *topic;
     int writers, batch_size;
     uint64_t dead_letters;  /* stored in the dead-letter table (the writers' count) */
@@ -66,11 +87,14 @@ void hs_status_render_json(const struct hs_status *st, struct hs_buf *b);
 #define HS_STATE_STOPPED_CLEANLY "stopped cleanly, rings empty"
 #define HS_STATE_STOPPED_LEFT "stopped with records left"
 
-/* The `state` of the snapshot in a state directory's status.json, into out;
- * -1 when there is none. */
+/* The string value of the member `key` of the JSON object `text` (its own
+ * members, not those of the objects inside it), into out. -1 when there is
+ * no such member, its value is not a string, holds an escape (the words
+ * read this way never have one) or does not fit in cap. */
+int hs_status_json_member(const char *text, const char *key, char *out, size_t cap);
+/* The `state` and the `health` of the snapshot in a state directory's
+ * status.json, into out; -1 when there is none. */
 int hs_status_read_state(const char *state_dir, char *out, size_t cap);
-/* The health word of the snapshot in a state directory's status file, into
- * out; -1 when there is none. */
 int hs_status_read_health(const char *state_dir, char *out, size_t cap);
 /* Writes both files of a state directory. Returns 0, or -1 with the reason
  * in `err`. */

@@ -20,6 +20,9 @@
  *                               commits offsets -> supervisor closes writer rings
  *   writers find their rings closed and empty -> everyone is gone, exit 0.
  * Children that crash during the stop are restarted so the drain completes.
+ * The supervisor's own phase (status.h: starting, running, draining,
+ * draining-writers, stopped) follows these steps; set_phase() logs each
+ * change, and status shows it.
  */
 #include "supervisor.h"
 
@@ -39,6 +42,7 @@
 #include "../common/exitcodes.h"
 #include "../common/limits.h"
 #include "../common/log.h"
+#include "../common/roles.h"
 #include "../config/config.h"
 #include "../shm/segment.h"
 #include "../workers/record.h"
@@ -87,7 +91,7 @@ struct supervisor {
     struct hs_metrics *metrics; /* NULL when metrics_port = 0 */
     struct hs_status snapshot; /* the latest status, also served as /metrics */
     int64_t started_ms, stop_deadline_ms, status_written_ms;
-    bool stopping, writer_rings_closed;
+    enum hs_phase phase; /* only set_phase() changes it */
     struct hs_progress progress;
 };
 
@@ -132,6 +136,18 @@ static int install_signals(char *err, size_t errlen)
     return 0;
 }
 
+/* ---- the supervisor's phase ---- */
+
+static void set_phase(struct supervisor *s, enum hs_phase phase, const char *why)
+{
+    if (s->phase != phase)
+        hs_info("phase: %s -> %s (%s)", hs_phase_name(s->phase), hs_phase_name(phase), why);
+    s->phase = phase;
+}
+
+/* An orderly stop has begun: from draining on. */
+static bool stopping(const struct supervisor *s) { return s->phase >= HS_PHASE_DRAINING; }
+
 /* ---- children: mechanism ---- */
 
 static void set_state(struct child *c, enum child_state state, const char *why)
@@ -150,10 +166,10 @@ struct child_kind {
 };
 
 static const struct child_kind child_kinds[] = {
-    [HS_ROLE_CSV_READER] = {"csv-reader", hs_csv_reader_main},
-    [HS_ROLE_PUBLISHER] = {"publisher", hs_publisher_main},
-    [HS_ROLE_KAFKA_READER] = {"kafka-reader", hs_kafka_reader_main},
-    [HS_ROLE_WRITER0] = {"writer", hs_pg_writer_main},
+    [HS_ROLE_CSV_READER] = {HS_ROLE_NAME_CSV_READER, hs_csv_reader_main},
+    [HS_ROLE_PUBLISHER] = {HS_ROLE_NAME_PUBLISHER, hs_publisher_main},
+    [HS_ROLE_KAFKA_READER] = {HS_ROLE_NAME_KAFKA_READER, hs_kafka_reader_main},
+    [HS_ROLE_WRITER0] = {HS_ROLE_NAME_WRITER, hs_pg_writer_main},
 };
 
 static const struct child_kind *kind_of(int slot)
@@ -292,7 +308,7 @@ static void on_child_exit(struct supervisor *s, struct child *c, int status)
     c->pid = 0;
     bool writer = c - s->children >= HS_ROLE_WRITER0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == HS_EXIT_OK)
-        set_state(c, writer && !s->stopping ? CHILD_RETIRED : CHILD_DONE, c->last_exit);
+        set_state(c, writer && !stopping(s) ? CHILD_RETIRED : CHILD_DONE, c->last_exit);
     else if (WIFEXITED(status) && WEXITSTATUS(status) == HS_EXIT_FATAL)
         set_state(c, CHILD_FAILED, "fatal error (see its log lines); not restarting");
     else
@@ -349,13 +365,15 @@ static bool wanted(struct supervisor *s, int slot)
     if (c->state == CHILD_RUNNING || c->state == CHILD_FAILED)
         return false;
     if (slot == HS_ROLE_CSV_READER)
-        return !s->stopping && (c->state == CHILD_IDLE || c->state == CHILD_BACKOFF);
+        return !stopping(s) && (c->state == CHILD_IDLE || c->state == CHILD_BACKOFF);
     if (slot < HS_ROLE_WRITER0)
         return c->state == CHILD_IDLE || c->state == CHILD_BACKOFF;
     int n = slot - HS_ROLE_WRITER0;
-    if (c->state == CHILD_BACKOFF) /* a crashed writer must still empty its ring */
-        return n < s->cfg.writers || hs_ring_fill(s->seg.writer_ring[n]) > 0 || !s->writer_rings_closed;
-    return !s->stopping && n < s->cfg.writers;
+    /* a crashed writer comes back while its ring is open or holds records */
+    if (c->state == CHILD_BACKOFF)
+        return n < s->cfg.writers || hs_ring_fill(s->seg.writer_ring[n]) > 0 ||
+               s->phase < HS_PHASE_DRAINING_WRITERS;
+    return !stopping(s) && n < s->cfg.writers;
 }
 
 static void reconcile(struct supervisor *s)
@@ -378,10 +396,13 @@ static void advance_stop(struct supervisor *s)
         hs_ring_close(s->seg.csv_ring);
     if (settled(&c[HS_ROLE_PUBLISHER]))
         atomic_store_explicit(&ctl->publisher_done, 1, memory_order_release);
-    if (settled(&c[HS_ROLE_KAFKA_READER]) && !s->writer_rings_closed) {
+    if (settled(&c[HS_ROLE_KAFKA_READER]) && s->phase == HS_PHASE_DRAINING) {
+        char why[96];
         for (int i = 0; i < HS_MAX_WRITERS; i++)
             hs_ring_close(s->seg.writer_ring[i]);
-        s->writer_rings_closed = true;
+        snprintf(why, sizeof why, "%s %s: writer rings closed", c[HS_ROLE_KAFKA_READER].name,
+                 state_names[c[HS_ROLE_KAFKA_READER].state]);
+        set_phase(s, HS_PHASE_DRAINING_WRITERS, why);
     }
 }
 
@@ -396,7 +417,8 @@ static bool all_gone(struct supervisor *s)
 static void begin_stop(struct supervisor *s)
 {
     hs_info("stopping: draining the pipeline (at most %d s)", s->cfg.stop_timeout);
-    s->stopping = true;
+    set_phase(s, HS_PHASE_DRAINING, "stop requested: the CSV reader stops, the publisher and the "
+              "Kafka reader drain");
     s->stop_deadline_ms = now_ms() + (int64_t)s->cfg.stop_timeout * 1000;
     atomic_store_explicit(&s->seg.control->stopping, 1, memory_order_release);
 }
@@ -422,6 +444,23 @@ static uint64_t records_left(struct supervisor *s)
     return left;
 }
 
+/* Whether the stop is over: the exit code once every child has gone (0
+ * when the rings are empty) or the stop timed out, else -1. */
+static int finish_stop(struct supervisor *s)
+{
+    if (all_gone(s)) {
+        set_phase(s, HS_PHASE_STOPPED, "every child has exited");
+        return records_left(s) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
+    }
+    if (now_ms() <= s->stop_deadline_ms)
+        return -1;
+    hs_error("stop did not finish within stop_timeout = %d s; killing children "
+             "(unacknowledged records are read again at the next start)", s->cfg.stop_timeout);
+    kill_all(s);
+    set_phase(s, HS_PHASE_STOPPED, "stop_timeout passed: children killed");
+    return HS_EXIT_FAILURE;
+}
+
 /* ---- reload ---- */
 
 /* A child that exited fatal (code 2: bad configuration or input) is left
@@ -429,7 +468,7 @@ static uint64_t records_left(struct supervisor *s)
  * the operator saying the cause is fixed, so it gets another start. */
 static void restart_failed(struct supervisor *s)
 {
-    if (s->stopping) /* the drain has already counted them as settled */
+    if (stopping(s)) /* the drain has already counted them as settled */
         return;
     for (int slot = 0; slot < HS_MAX_CHILDREN; slot++) {
         struct child *c = &s->children[slot];
@@ -461,7 +500,7 @@ static void reload(struct supervisor *s)
 {
     struct hs_config next;
     char err[1024];
-    if (s->stopping) { /* new writers now would hold the drain up until stop_timeout */
+    if (stopping(s)) { /* new writers now would hold the drain up until stop_timeout */
         hs_warn("reload ignored: a stop is under way");
         return;
     }
@@ -645,6 +684,7 @@ static void write_status(struct supervisor *s, const char *state)
     st->state = state;
     st->pid = (int)getpid();
     st->uptime_s = (long)((now - s->started_ms) / 1000);
+    st->phase = s->phase;
     st->config = s->cfg.path;
     st->csv = s->cfg.csv_path;
     st->topic = s->cfg.topic;
@@ -764,7 +804,7 @@ static int next_deadline_ms(struct supervisor *s)
     for (int slot = 0; slot < HS_MAX_CHILDREN; slot++)
         if (s->children[slot].state == CHILD_BACKOFF && s->children[slot].next_start_ms < next)
             next = s->children[slot].next_start_ms;
-    if (s->stopping && s->stop_deadline_ms < next)
+    if (stopping(s) && s->stop_deadline_ms < next)
         next = s->stop_deadline_ms;
     return next <= now ? 0 : (int)(next - now);
 }
@@ -796,22 +836,17 @@ static int run(struct supervisor *s)
             got_hup = 0;
             reload(s);
         }
-        if (got_term && !s->stopping)
+        if (got_term && !stopping(s))
             begin_stop(s);
-        if (s->stopping)
+        if (stopping(s))
             advance_stop(s);
         reconcile(s);
-        if (s->stopping && all_gone(s))
-            return records_left(s) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
-        if (s->stopping && now_ms() > s->stop_deadline_ms) {
-            hs_error("stop did not finish within stop_timeout = %d s; killing children "
-                     "(unacknowledged records are read again at the next start)", s->cfg.stop_timeout);
-            kill_all(s);
-            return HS_EXIT_FAILURE;
-        }
+        int rc = stopping(s) ? finish_stop(s) : -1;
+        if (rc >= 0)
+            return rc;
         if (now_ms() - s->status_written_ms >= STATUS_INTERVAL_MS) {
             watch_heartbeats(s);
-            write_status(s, s->stopping ? "stopping" : "running");
+            write_status(s, stopping(s) ? "stopping" : "running");
         }
     }
 }
@@ -821,7 +856,7 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     static struct supervisor s; /* large; lives for the whole process */
     char err[1024] = "";
     int ready_fd = -1;
-    hs_log_set_role("supervisor");
+    hs_log_set_role(HS_ROLE_NAME_SUPERVISOR);
     if (hs_settings_load(config_path, &s.cfg, err, sizeof err) != 0 || prepare(&s, err, sizeof err) != 0) {
         fprintf(stderr, "housingsup: %s\n", err);
         return HS_EXIT_FATAL;
@@ -845,6 +880,7 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     if (s.metrics != NULL)
         hs_info("metrics: http://%s:%d/metrics", s.cfg.metrics_address, s.cfg.metrics_port);
     report_ready(ready_fd, "ok");
+    set_phase(&s, HS_PHASE_RUNNING, "set up: starting the children");
     int rc = run(&s);
     uint64_t left = records_left(&s);
     write_status(&s, rc == HS_EXIT_OK ? HS_STATE_STOPPED_CLEANLY : HS_STATE_STOPPED_LEFT);

@@ -26,6 +26,7 @@
 #include "../common/exitcodes.h"
 #include "../common/limits.h"
 #include "../common/log.h"
+#include "../common/roles.h"
 #include "ackq.h"
 #include "json.h"
 #include "kafka_conf.h"
@@ -159,7 +160,8 @@ static int create_consumer(struct kreader *k)
 {
     char why[512], instance[300];
     const struct hs_config *cfg = k->w->cfg;
-    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-reader", why, sizeof why);
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(cfg, "housingsup-" HS_ROLE_NAME_KAFKA_READER, why,
+                                               sizeof why);
     if (conf == NULL) {
         hs_error("%s", why);
         return -1;

@@ -31,6 +31,7 @@
 #include "../common/buf.h"
 #include "../common/exitcodes.h"
 #include "../common/log.h"
+#include "../common/roles.h"
 #include "pg_conn.h"
 #include "pg_copy.h"
 #include "pg_error.h"
@@ -561,7 +562,7 @@ static bool connect_with_backoff(struct writer *wr)
         wr->conn = NULL;
     }
     char app[64], err[1024];
-    snprintf(app, sizeof app, "housingsup-writer-%d", wr->number);
+    snprintf(app, sizeof app, "housingsup-" HS_ROLE_NAME_WRITER "-%d", wr->number);
     wr->conn = hs_pg_connect(wr->w->cfg->pg_conninfo, wr->w->cfg->pg_sslmode, app, err, sizeof err);
     struct failure f;
     if (wr->conn != NULL && exec(wr, "SET lock_timeout = '" LOCK_TIMEOUT "'", &f)) {

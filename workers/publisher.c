@@ -22,6 +22,7 @@
 #include "../common/clock.h"
 #include "../common/exitcodes.h"
 #include "../common/log.h"
+#include "../common/roles.h"
 #include "ackq.h"
 #include "checkpoint.h"
 #include "json.h"
@@ -74,7 +75,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 static int create_producer(struct publisher *p)
 {
     char size[32], batch[32], why[512];
-    rd_kafka_conf_t *conf = hs_kafka_conf_new(p->w->cfg, "housingsup-publisher", why, sizeof why);
+    rd_kafka_conf_t *conf = hs_kafka_conf_new(p->w->cfg, "housingsup-" HS_ROLE_NAME_PUBLISHER, why,
+                                               sizeof why);
     if (conf == NULL) {
         hs_error("%s", why);
         return -1;

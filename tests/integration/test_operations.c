@@ -52,6 +52,20 @@ static int count_of(const char *text, const char *needle)
     return n;
 }
 
+/* How many lines of the run's log hold text. */
+static int log_lines_with(const struct run *r, const char *text)
+{
+    char path[700], line[4096];
+    int n = 0;
+    snprintf(path, sizeof path, "%s/" HS_LOG_FILE, r->dir);
+    FILE *f = fopen(path, "r");
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        n += strstr(line, text) != NULL;
+    if (f != NULL)
+        fclose(f);
+    return n;
+}
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -164,12 +178,15 @@ static void status_json_watch_and_metrics(void **state)
     assert_int_equal(wait_status_json(&r, "len(d[\"partitions\"])", 2, 10), 2);
     assert_int_equal(wait_status_json(&r, "sum(p[\"lag\"] or 0 for p in d[\"partitions\"])", 0, 10), 0);
     assert_int_equal(run_status_json(&r, "d[\"state\"] == \"running\" and d[\"dead_letters\"] == 0"), 1);
+    assert_int_equal(run_status_json(&r, "d[\"phase\"] == \"running\""), 1);
     assert_int_equal(run_housingsup(&r, "status --json", out, sizeof out), 0);
     assert_int_equal(strncmp(out, "{\"state\":\"running\",\"pid\":", 25), 0);
+    assert_non_null(strstr(out, ",\"phase\":\"running\",\"config\":"));
 
     /* the table shows the rate column and the lag of each partition */
     assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
     assert_non_null(strstr(out, "RATE/s"));
+    assert_non_null(strstr(out, ", phase running, up "));
     snprintf(prefix, sizeof prefix, "consumer lag by partition of %s: 0=0 1=0\n", r.topic);
     assert_non_null(strstr(out, prefix));
 
@@ -182,6 +199,10 @@ static void status_json_watch_and_metrics(void **state)
     assert_true(metric_sum(out, "housingsup_records_out_total{role=\"csv-reader\"}") == 506);
     assert_true(metric_sum(out, "housingsup_dead_letters_total{") == 0);
     assert_true(metric_sum(out, "housingsup_child_up{role=\"kafka-reader\"}") == 1);
+    assert_non_null(strstr(out, "# TYPE housingsup_phase gauge\n"));
+    assert_non_null(strstr(out, "\nhousingsup_phase{phase=\"running\"} 1\n"));
+    assert_non_null(strstr(out, "\nhousingsup_phase{phase=\"draining\"} 0\n"));
+    assert_true(metric_sum(out, "housingsup_phase{") == 1);
     snprintf(prefix, sizeof prefix, "housingsup_consumer_lag{topic=\"%s\",partition=\"1\"} 0\n", r.topic);
     assert_non_null(strstr(out, prefix));
     assert_int_equal(http_get(port, "/", out, sizeof out), 0);
@@ -202,6 +223,20 @@ static void status_json_watch_and_metrics(void **state)
 
     assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 0);
     assert_non_null(strstr(out, "stopped cleanly, rings empty"));
+    /* the supervisor's phases, each change logged once, the last in the final status */
+    assert_non_null(strstr(out, ", phase stopped, up "));
+    assert_int_equal(run_status_json(&r, "d[\"phase\"] == \"stopped\""), 1);
+    const char *phases[] = {
+        "supervisor info: phase: starting -> running (set up: starting the children)",
+        "supervisor info: phase: running -> draining (stop requested: the CSV reader stops, the "
+        "publisher and the Kafka reader drain)",
+        "supervisor info: phase: draining -> draining-writers (kafka-reader done: writer rings closed)",
+        "supervisor info: phase: draining-writers -> stopped (every child has exited)",
+    };
+    for (size_t i = 0; i < sizeof phases / sizeof phases[0]; i++)
+        if (log_lines_with(&r, phases[i]) != 1)
+            fail_msg("the log has %d lines \"%s\"", log_lines_with(&r, phases[i]), phases[i]);
+    assert_int_equal(log_lines_with(&r, "supervisor info: phase: "), 4);
     /* after the stop: no endpoint, and every form of status says so */
     assert_int_equal(http_get(port, "/metrics", out, sizeof out), -1);
     assert_int_equal(run_housingsup(&r, "status --json", out, sizeof out), 3);
