@@ -86,7 +86,9 @@ static void reads_back_what_status_writes(void **state)
                                         .ring_fill = -1, .ring_cap = -1, .last_exit = "-",
                                         .reason = "\"health\":\"healthy\""};
     snprintf(st.health_reason, sizeof st.health_reason, "writer-0 waiting");
-    assert_int_equal(hs_status_write(dir, &st), 0);
+    char err[256] = "";
+    assert_int_equal(hs_status_write(dir, &st, err, sizeof err), 0);
+    assert_string_equal(err, "");
     assert_int_equal(hs_status_read_state(dir, out, sizeof out), 0);
     assert_string_equal(out, HS_STATE_STOPPED_CLEANLY);
     assert_int_equal(hs_status_read_health(dir, out, sizeof out), 0);
