@@ -50,6 +50,18 @@ static cfg_t *config_schema(void)
         CFG_STR("conninfo", "", CFGF_NONE),
         CFG_STR("sslmode", "", CFGF_NONE),
         CFG_END()};
+    static cfg_opt_t column_opts[] = {
+        CFG_STR("type", "text", CFGF_NONE),
+        CFG_STR("header", "", CFGF_NONE), /* empty: the column's name */
+        CFG_BOOL("nullable", cfg_false, CFGF_NONE),
+        CFG_STR("null", "", CFGF_NONE),
+        CFG_END()};
+    static cfg_opt_t table_opts[] = {
+        CFG_STR("name", "housing", CFGF_NONE),
+        CFG_BOOL("create", cfg_true, CFGF_NONE),
+        CFG_INT("max_row_bytes", 1024, CFGF_NONE),
+        CFG_SEC("column", column_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+        CFG_END()};
     static cfg_opt_t opts[] = {
         CFG_STR("csv_path", "data/housing.csv", CFGF_NONE),
         CFG_BOOL("follow", cfg_false, CFGF_NONE),
@@ -70,6 +82,7 @@ static cfg_t *config_schema(void)
         CFG_INT("metrics_port", 0, CFGF_NONE),
         CFG_SEC("kafka", kafka_opts, CFGF_NONE),
         CFG_SEC("postgres", postgres_opts, CFGF_NONE),
+        CFG_SEC("table", table_opts, CFGF_NONE),
         CFG_END()};
     return cfg_init(opts, CFGF_NONE);
 }
@@ -225,6 +238,55 @@ static int read_kafka(cfg_t *k, struct hs_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* One `column NAME { ... }` of the table section. */
+static int read_column(cfg_t *sec, struct hs_column *col, const char *file, char *err,
+                       size_t errlen)
+{
+    const char *header = cfg_getstr(sec, "header");
+    char why[512];
+    if (copy_string(col->name, sizeof col->name, cfg_title(sec), "table.column", file, err,
+                    errlen) ||
+        copy_string(col->header, sizeof col->header, header[0] ? header : col->name,
+                    "table.column.header", file, err, errlen) ||
+        copy_string(col->null_text, sizeof col->null_text, cfg_getstr(sec, "null"),
+                    "table.column.null", file, err, errlen))
+        return -1;
+    col->nullable = cfg_getbool(sec, "nullable");
+    if (hs_type_parse(cfg_getstr(sec, "type"), col, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "%s: table.column %s: %s", file, col->name, why);
+    return -1;
+}
+
+/* The table section; without columns, the housing columns under its name. */
+static int read_table(cfg_t *t, struct hs_config *cfg, char *err, size_t errlen)
+{
+    struct hs_schema *s = &cfg->schema;
+    const char *f = cfg->path;
+    int columns = (int)cfg_size(t, "column");
+    hs_schema_housing(s);
+    if (copy_string(s->table, sizeof s->table, cfg_getstr(t, "name"), "table.name", f, err,
+                    errlen) ||
+        read_int(t, "max_row_bytes", 64, 1 << 24, &s->max_row_bytes, f, err, errlen))
+        return -1;
+    s->create = cfg_getbool(t, "create");
+    if (columns > HS_MAX_COLUMNS) {
+        snprintf(err, errlen, "%s: table %s has %d columns, more than the %d PostgreSQL allows",
+                 f, s->table, columns, HS_MAX_COLUMNS);
+        return -1;
+    }
+    if (columns > 0)
+        s->ncols = columns;
+    for (int c = 0; c < columns; c++)
+        if (read_column(cfg_getnsec(t, "column", (unsigned)c), &s->cols[c], f, err, errlen))
+            return -1;
+    char why[512];
+    if (hs_schema_check(s, why, sizeof why) == 0)
+        return 0;
+    snprintf(err, errlen, "%s: %s", f, why);
+    return -1;
+}
+
 static int read_postgres(cfg_t *p, struct hs_config *cfg, char *err, size_t errlen)
 {
     static const char *const modes[] = {"", "disable", "allow", "prefer", "require",
@@ -267,7 +329,8 @@ static int load(const char *path, struct hs_config *cfg, cfg_t **tree, char *err
         snprintf(err, errlen, "config file %s: %s", path, reason[0] ? reason : "cannot be read");
     else if (read_top_level(c, cfg, err, errlen) == 0 &&
              read_kafka(cfg_getsec(c, "kafka"), cfg, err, errlen) == 0 &&
-             read_postgres(cfg_getsec(c, "postgres"), cfg, err, errlen) == 0)
+             read_postgres(cfg_getsec(c, "postgres"), cfg, err, errlen) == 0 &&
+             read_table(cfg_getsec(c, "table"), cfg, err, errlen) == 0)
         rc = 0;
     if (rc == 0 && tree != NULL)
         *tree = c;
@@ -296,15 +359,30 @@ static const char *conninfo_for_display(const char *conninfo, char *out, size_t 
     return out;
 }
 
+static void print_section(cfg_t *sec, const char *prefix, FILE *out);
+
+/* A section, or each of a titled one's ("table.column.NAME."). */
+static void print_subsections(cfg_opt_t *o, const char *full, FILE *out)
+{
+    char inner[256];
+    for (unsigned i = 0; i < cfg_opt_size(o); i++) {
+        cfg_t *sec = cfg_opt_getnsec(o, i);
+        const char *title = cfg_title(sec);
+        if (title != NULL)
+            snprintf(inner, sizeof inner, "%s.%s.", full, title);
+        else
+            snprintf(inner, sizeof inner, "%s.", full);
+        print_section(sec, inner, out);
+    }
+}
+
 static void print_section(cfg_t *sec, const char *prefix, FILE *out)
 {
     for (cfg_opt_t *o = sec->opts; o->name != NULL; o++) {
-        char full[128], masked[4096];
+        char full[256], masked[4096];
         snprintf(full, sizeof full, "%s%s", prefix, o->name);
         if (o->type == CFGT_SEC) {
-            char inner[128];
-            snprintf(inner, sizeof inner, "%s.", full);
-            print_section(cfg_opt_getnsec(o, 0), inner, out);
+            print_subsections(o, full, out);
         } else if (o->type == CFGT_BOOL) {
             fprintf(out, "%s = %s\n", full, cfg_opt_getnbool(o, 0) ? "true" : "false");
         } else if (o->type == CFGT_INT) {

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "schema.h"
+
 #define HS_DEFAULT_CONFIG "config/housingsup.conf"
 
 /* Passed to librdkafka as security.protocol, sasl.*, ssl.*; empty = not set. */
@@ -56,6 +58,7 @@ struct hs_config {
     struct hs_kafka_security kafka_security;
     char pg_conninfo[1024];
     char pg_sslmode[16];        /* empty = libpq's default (PGSSLMODE, else prefer) */
+    struct hs_schema schema;    /* the table written to (the `table` section) */
 };
 
 /* Reads `path` into `cfg`: syntax, types and ranges. What the values mean to

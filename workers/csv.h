@@ -35,7 +35,7 @@ struct hs_csv_dialect {
 
 struct hs_csv_header {
     int nfields;                          /* fields every data line must have */
-    int column_of[HS_CSV_MAX_FIELDS];     /* field index -> enum hs_column, or -1 */
+    int column_of[HS_CSV_MAX_FIELDS];     /* field index -> column, or -1 */
     char delimiter;                       /* the header's */
     bool whitespace_rows;                 /* auto: a line without it is split on whitespace */
     int decimal_comma;                    /* enum hs_csv_decimal, as set */

@@ -17,7 +17,7 @@
 #define HS_RAW_MAX 512  /* bytes of a dead letter's raw input kept; longer input is cut */
 #define HS_REASON_MAX 200
 
-enum hs_column {
+enum hs_housing_column {
     HS_CRIM, HS_ZN, HS_INDUS, HS_CHAS, HS_NOX, HS_RM, HS_AGE,
     HS_DIS, HS_RAD, HS_TAX, HS_PTRATIO, HS_B, HS_LSTAT, HS_MEDV
 };

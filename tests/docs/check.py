@@ -66,7 +66,8 @@ def main():
 
     schema, documented = schema_keys(), readme_keys(readme)
     wrong = [f"{k}: schema default {schema[k]!r}, README {documented.get(k)!r}"
-             for k in schema if documented.get(k) not in (schema[k], "empty" if schema[k] == "" else None)]
+             for k in schema if k not in documented
+             or documented[k] not in (schema[k], "empty" if schema[k] == "" else schema[k])]
     wrong += [f"{k}: in README, not in the schema" for k in documented if k not in schema]
     results.append(("README's configuration table = the schema's keys and defaults", wrong))
 

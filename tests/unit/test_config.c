@@ -212,7 +212,7 @@ static void printed_config_masks_secrets(void **state)
     int lines = 0;
     for (char *p = text; *p; p++)
         lines += *p == '\n';
-    assert_int_equal(lines, 1 + 17 + 14 + 2); /* the file's name, top level, kafka, postgres */
+    assert_int_equal(lines, 1 + 17 + 14 + 2 + 3); /* the file's name, top level, kafka, postgres, table */
     free(text);
 
     path = write_config("postgres { conninfo = \"postgresql://u:pw@h:5/db\" }\n");
@@ -223,6 +223,71 @@ static void printed_config_masks_secrets(void **state)
     assert_non_null(strstr(text, "postgres.conninfo = \"user=u password=******** dbname=db host=h port=5\""));
     assert_null(strstr(text, "pw"));
     free(text);
+}
+
+static void table_section(void **state)
+{
+    (void)state;
+    struct hs_config cfg;
+    char err[1024] = "", type[64];
+    assert_int_equal(load("", &cfg, err), 0);
+    assert_string_equal(cfg.schema.table, "housing");
+    assert_int_equal(cfg.schema.ncols, 14);
+    assert_string_equal(cfg.schema.cols[0].name, "crim");
+    assert_string_equal(cfg.schema.cols[0].header, "CRIM");
+    assert_int_equal(cfg.schema.cols[3].type, HS_TYPE_INTEGER); /* chas */
+    assert_int_equal(cfg.schema.cols[8].type, HS_TYPE_INTEGER); /* rad */
+    assert_int_equal(cfg.schema.cols[13].type, HS_TYPE_DOUBLE);
+    assert_false(cfg.schema.cols[13].nullable);
+    assert_true(cfg.schema.create);
+    assert_int_equal(cfg.schema.max_row_bytes, 1024);
+
+    assert_int_equal(load("table {\n name = \"trips\"\n create = false\n max_row_bytes = 9000\n"
+                          " column fare { type = \"NUMERIC(10, 2)\" nullable = true null = \"NA\" }\n"
+                          " column \"Pickup At\" { type = \"timestamp with time zone\" header = \"pickup\" }\n"
+                          " column note { }\n"
+                          " column code { type = \"varchar(20)\" }\n}\n", &cfg, err), 0);
+    assert_string_equal(cfg.schema.table, "trips");
+    assert_false(cfg.schema.create);
+    assert_int_equal(cfg.schema.max_row_bytes, 9000);
+    assert_int_equal(cfg.schema.ncols, 4);
+    hs_type_sql(&cfg.schema.cols[0], type, sizeof type);
+    assert_string_equal(type, "numeric(10,2)");
+    assert_true(cfg.schema.cols[0].nullable);
+    assert_string_equal(cfg.schema.cols[0].null_text, "NA");
+    assert_string_equal(cfg.schema.cols[0].header, "fare");
+    assert_string_equal(cfg.schema.cols[1].name, "Pickup At");
+    assert_string_equal(cfg.schema.cols[1].header, "pickup");
+    hs_type_sql(&cfg.schema.cols[1], type, sizeof type);
+    assert_string_equal(type, "timestamp with time zone");
+    hs_type_sql(&cfg.schema.cols[2], type, sizeof type);
+    assert_string_equal(type, "text");
+    hs_type_sql(&cfg.schema.cols[3], type, sizeof type);
+    assert_string_equal(type, "character varying(20)");
+    assert_int_equal(hs_schema_find(&cfg.schema, "PICKUP", 6), 1);
+    assert_int_equal(hs_schema_find(&cfg.schema, "pickup at", 9), 1);
+    assert_int_equal(hs_schema_find(&cfg.schema, "fares", 5), -1);
+
+    const struct { const char *text, *error; } bad[] = {
+        {"table { column a { type = \"money\" } }", ": table.column a: type 'money' is not one "
+         "housingsup stores (smallint, integer, bigint, real, double precision, numeric[(p,s)], "
+         "boolean, text, varchar(n), date, timestamp, timestamptz, uuid)"},
+        {"table { column a { type = \"varchar(0)\" } }", "type 'varchar(0)' is not one"},
+        {"table { column a { type = \"integer(3)\" } }", "type 'integer(3)' is not one"},
+        {"table { column a { type = \"numeric(3,4)\" } }", "type 'numeric(3,4)' is not one"},
+        {"table { column a { } column A { } }", ": table housing: column A is named twice"},
+        {"table { column src_line { } }", ": table housing: column src_line is one housingsup "
+         "adds itself (id, src_file, src_line, read_us, created_at); name it otherwise"},
+        {"table { name = \"\" }", ": the table has no name"},
+        {"table { name = \"a_name_of_forty_eight_bytes_is_one_too_many_xxxx\" }",
+         "table.name is too long (48 bytes, at most 47)"},
+        {"table { max_row_bytes = 63 }", "max_row_bytes = 63 is out of range [64, 16777216]"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(load(bad[i].text, &cfg, err), -1);
+        if (strstr(err, bad[i].error) == NULL)
+            fail_msg("%s: got '%s', want '%s'", bad[i].text, err, bad[i].error);
+    }
 }
 
 /* Every key `housingsup config` knows is documented in the shipped file with
@@ -248,7 +313,7 @@ static void shipped_file_documents_every_key(void **state)
         if (strstr(doc, line) == NULL)
             fail_msg("config/housingsup.conf does not document%s", line);
     }
-    assert_int_equal(keys, 33);
+    assert_int_equal(keys, 36);
     free(printed);
     free(doc);
 }
@@ -273,6 +338,7 @@ int main(void)
         cmocka_unit_test(unknown_key_and_syntax_errors),
         cmocka_unit_test(security_settings_are_read),
         cmocka_unit_test(printed_config_masks_secrets),
+        cmocka_unit_test(table_section),
         cmocka_unit_test(shipped_file_documents_every_key),
         cmocka_unit_test(missing_file),
     };
