@@ -21,6 +21,16 @@ void hs_buf_free(struct hs_buf *b)
     *b = (struct hs_buf){0};
 }
 
+char *hs_buf_take_string(struct hs_buf *b)
+{
+    hs_buf_append(b, "", 1);
+    char *s = b->failed ? NULL : b->data;
+    if (s == NULL)
+        free(b->data);
+    *b = (struct hs_buf){0};
+    return s;
+}
+
 static bool reserve(struct hs_buf *b, size_t extra)
 {
     if (b->failed)

@@ -53,8 +53,8 @@ static bool check_csv_file(const struct hs_config *cfg, char *detail, size_t cap
     char why[256], copy[PATH_MAX];
     snprintf(copy, sizeof copy, "%s", cfg->csv_path);
     struct hs_csv_format format;
-    hs_csv_format_from(cfg->encoding, cfg->delimiter, cfg->decimal_comma, cfg->header, &format,
-                       why, sizeof why); /* checked when the configuration was loaded */
+    hs_csv_format_from(cfg->encoding, cfg->delimiter, cfg->decimal_comma, cfg->header,
+                       &cfg->schema, &format, why, sizeof why); /* checked at load */
     int rc = hs_csv_source_open(&src, cfg->csv_path, basename(copy), 0, &format, false, why,
                                 sizeof why);
     int saved = errno;

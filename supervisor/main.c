@@ -6,6 +6,7 @@
  *   housingsup stop   [-c FILE]
  *   housingsup config [-c FILE]
  *   housingsup check  [-c FILE]
+ *   housingsup infer  CSV [--table NAME]
  *
  * status and stop find the running supervisor through the pid file in the
  * configured state_dir; they never talk to it except by signal. status only
@@ -24,6 +25,7 @@
 #include "../config/config.h"
 #include "../workers/settings.h"
 #include "check.h"
+#include "infer.h"
 #include "pidfile.h"
 #include "status.h"
 #include "supervisor.h"
@@ -35,6 +37,7 @@ static int usage(void)
                     "       housingsup stop   [-c FILE]\n"
                     "       housingsup config [-c FILE]\n"
                     "       housingsup check  [-c FILE]\n"
+                    "       housingsup infer  CSV [--table NAME]\n"
                     "FILE defaults to %s\n", HS_DEFAULT_CONFIG);
     return HS_EXIT_USAGE;
 }

@@ -13,18 +13,19 @@
 #include "../harness.h"
 
 #include "../../workers/csv.h"
+#include "../housing.h"
 
 #define HEADER "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV"
 #define ROW1 "0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24"
 
 static int parse_header(const char *text, struct hs_csv_header *h, char *err)
 {
-    return hs_csv_parse_header(text, strlen(text), h, err, 256);
+    return hs_csv_parse_header(text, strlen(text), housing_schema(), h, err, 256);
 }
 
 static int parse_row(const struct hs_csv_header *h, const char *text, double v[HS_NCOLS], char *err)
 {
-    return hs_csv_parse_record(text, strlen(text), h, v, err, 256);
+    return housing_parse_row(h, text, strlen(text), v, err, 256);
 }
 
 static void header_in_order(void **state)
@@ -165,7 +166,7 @@ static void record_embedded_nul_is_an_error(void **state)
     char err[256];
     const char line[] = "0.1,18,2.31,0,0.5\0x,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24";
     assert_int_equal(parse_header(HEADER, &h, err), 0);
-    assert_int_equal(hs_csv_parse_record(line, sizeof line - 1, &h, v, err, sizeof err), -1);
+    assert_int_equal(housing_parse_row(&h, line, sizeof line - 1, v, err, sizeof err), -1);
     assert_string_equal(err, "field 5 contains a NUL byte");
 }
 
