@@ -113,7 +113,7 @@ static void describe_failure(PGconn *conn, PGresult *res, const char *table, str
         msg = PQerrorMessage(conn);
     snprintf(f->sqlstate, sizeof f->sqlstate, "%s", state ? state : "");
     snprintf(f->message, sizeof f->message, "%.*s", (int)strcspn(msg, "\n"), msg);
-    f->cls = hs_pg_classify(state, PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
+    f->cls = hs_pg_classify(state, PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME), table);
     f->copy_row = hs_pg_copy_row(PQresultErrorField(res, PG_DIAG_CONTEXT), table);
 }
 
