@@ -142,13 +142,33 @@ static bool check_kafka(const struct hs_config *cfg, int timeout_ms, FILE *out)
  * index (pg_schema.h), then the privileges a writer needs. */
 static bool check_schema(PGconn *conn, const struct hs_schema *schema, FILE *out)
 {
-    char err[HS_PG_SCHEMA_ERR_MAX];
-    if (hs_pg_schema_verify(conn, schema, err, sizeof err) != HS_PG_SCHEMA_OK ||
+    static char err[HS_PG_SCHEMA_ERR_MAX];
+    int rc = hs_pg_schema_verify(conn, schema, err, sizeof err);
+    if (rc == HS_PG_SCHEMA_MISSING && schema->create) {
+        snprintf(err, sizeof err, "table %s is absent: the writers create it (table.create is "
+                 "true)", schema->table);
+        report(out, true, "postgres", err);
+        return true;
+    }
+    if (rc != HS_PG_SCHEMA_OK ||
         hs_pg_schema_privileges(conn, schema, err, sizeof err) != HS_PG_SCHEMA_OK) {
         report(out, false, "postgres", err);
         return false;
     }
     return true;
+}
+
+int hs_check_table(const struct hs_config *cfg, char *err, size_t errlen)
+{
+    PGconn *conn = hs_pg_connect(cfg->pg_conninfo, cfg->pg_sslmode, "housingsup-check", err,
+                                 errlen);
+    if (conn == NULL)
+        return 0; /* the writers wait for it, and say so */
+    PQclear(PQexec(conn, "SET lock_timeout = '2s'"));
+    int rc = hs_pg_schema_verify(conn, &cfg->schema, err, errlen);
+    PQfinish(conn);
+    bool unfit = rc == HS_PG_SCHEMA_INCOMPATIBLE || (rc == HS_PG_SCHEMA_MISSING && !cfg->schema.create);
+    return unfit ? -1 : 0;
 }
 
 static bool check_postgres(const struct hs_config *cfg, FILE *out)

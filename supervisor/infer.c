@@ -142,7 +142,9 @@ static int first_line(const char *path, char *line, size_t cap, char *err, size_
     return got ? 0 : -1;
 }
 
-/* The delimiter that splits the header into the most fields. */
+/* The delimiter that splits the header into the most fields; runs of
+ * whitespace only when no other splits it at all (a header's names may
+ * hold spaces). */
 static char header_delimiter(const char *line, size_t len)
 {
     static const char tried[] = {',', ';', '\t', '|', HS_CSV_WHITESPACE};
@@ -150,7 +152,7 @@ static char header_delimiter(const char *line, size_t len)
     static size_t lens[HS_CSV_MAX_FIELDS];
     char err[256], best = ',';
     int most = 1;
-    for (size_t i = 0; i < sizeof tried; i++) {
+    for (size_t i = 0; i < sizeof tried && (most == 1 || tried[i] != HS_CSV_WHITESPACE); i++) {
         int n = hs_csv_fields(line, len, tried[i], texts, lens, HS_CSV_MAX_FIELDS, err, sizeof err);
         if (n > most) {
             most = n;

@@ -35,6 +35,7 @@
 #include "pg_conn.h"
 #include "pg_copy.h"
 #include "pg_error.h"
+#include "pg_schema.h"
 #include "record.h"
 #include "utf8.h"
 #include "worker.h"
@@ -553,19 +554,37 @@ static const char *short_reason(const char *err)
     return out;
 }
 
+/* A new connection's settings, then the table: created when missing, and
+ * verified fit for the rows (pg_schema.h). */
+static bool prepare_session(struct writer *wr, char *err, size_t errlen)
+{
+    struct failure f;
+    if (!exec(wr, "SET lock_timeout = '" LOCK_TIMEOUT "'", &f)) {
+        snprintf(err, errlen, "postgres: SET lock_timeout failed: %s", f.message);
+        return false;
+    }
+    int rc = hs_pg_schema_ensure(wr->conn, &wr->w->cfg->schema, err, errlen);
+    if (rc == HS_PG_SCHEMA_CREATED)
+        hs_info("created table %s, its identity index and its dead-letter table", wr->table);
+    if (rc == HS_PG_SCHEMA_INCOMPATIBLE) /* an operator must act: ask again rarely */
+        wr->backoff_ms = BACKOFF_MAX_MS;
+    return rc == HS_PG_SCHEMA_OK || rc == HS_PG_SCHEMA_CREATED;
+}
+
 static bool connect_with_backoff(struct writer *wr)
 {
+    static char err[HS_PG_SCHEMA_ERR_MAX];
     if (wr->conn != NULL && PQstatus(wr->conn) == CONNECTION_OK)
         return true;
     if (wr->conn != NULL) {
         PQfinish(wr->conn);
         wr->conn = NULL;
     }
-    char app[64], err[1024];
+    char app[64];
     snprintf(app, sizeof app, "housingsup-" HS_ROLE_NAME_WRITER "-%d", wr->number);
     wr->conn = hs_pg_connect(wr->w->cfg->pg_conninfo, wr->w->cfg->pg_sslmode, app, err, sizeof err);
-    struct failure f;
-    if (wr->conn != NULL && exec(wr, "SET lock_timeout = '" LOCK_TIMEOUT "'", &f)) {
+    bool connected = wr->conn != NULL;
+    if (connected && prepare_session(wr, err, sizeof err)) {
         char where[512];
         hs_pg_describe(wr->conn, where, sizeof where);
         hs_info("connected to postgres at %s", where);
@@ -573,14 +592,16 @@ static bool connect_with_backoff(struct writer *wr)
         wr->backoff_ms = 0;
         return true;
     }
-    if (wr->conn != NULL) {
-        snprintf(err, sizeof err, "postgres: SET lock_timeout failed: %s", f.message);
+    if (connected) {
         PQfinish(wr->conn);
         wr->conn = NULL;
     }
     back_off(wr);
     hs_error("%s (retrying in %d ms)", err, wr->backoff_ms);
-    hs_worker_waiting("postgres", "%s", short_reason(err));
+    if (connected) /* reached, but the session or the table is not right */
+        hs_worker_waiting("postgres", "%s", err);
+    else
+        hs_worker_waiting("postgres", "%s", short_reason(err));
     hs_worker_error(HS_ERR_POSTGRES);
     hs_worker_sleep_ms(wr->backoff_ms);
     return false;

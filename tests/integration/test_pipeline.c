@@ -157,9 +157,9 @@ static void bad_lines_become_dead_letters(void **state)
     assert_int_equal(sql_for_src("SELECT SUM(src_line) FROM housing WHERE src_file LIKE '%s#%%'", &r), 2 + 6 + 9);
     struct { int line; const char *reason; } want[] = {
         {3, "expected 14 fields, got 13"},
-        {4, "NOX is not a number: 'abc'"},
+        {4, "nox is not a double precision: 'abc'"},
         {7, "expected 14 fields, got 6 (split on whitespace: the line has no comma)"},
-        {8, "CHAS must be an integer: '2.5'"},
+        {8, "chas is not an integer: '2.5'"},
     };
     for (size_t i = 0; i < 4; i++) {
         char q[512];
@@ -171,7 +171,7 @@ static void bad_lines_become_dead_letters(void **state)
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter WHERE raw = 'this is not csv at all'"), 1);
     assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
     assert_non_null(strstr(out, "DEAD"));
-    assert_true(run_log_contains(&r, ":4: NOX is not a number: 'abc' (sent to the dead-letter table)"));
+    assert_true(run_log_contains(&r, ":4: nox is not a double precision: 'abc' (sent to the dead-letter table)"));
     assert_stops_cleanly(&r);
 }
 
@@ -217,7 +217,7 @@ static void bad_kafka_messages_become_dead_letters(void **state)
     struct { const char *source, *reason; } want[] = {
         {"kafka:%s/0@26", "invalid JSON (bad character at byte 4)"},
         {"kafka:%s/0@27", "message is not a JSON array of objects"},
-        {"kafka:%s/0@28:1", "MEDV is missing"},
+        {"kafka:%s/0@28:1", "medv is missing"},
         {"kafka:%s/0@29", "message of 9000 bytes exceeds kafka.max_message_bytes = 8000"},
     };
     for (size_t i = 0; i < 4; i++) {
