@@ -433,7 +433,8 @@ static int open_generation(struct reader *r, const char *path, const char *base_
             return OPEN_FATAL;
         }
         if (rc == HS_CSV_EMPTY && !r->follow) {
-            hs_error("%s: the file is empty (a header row naming the 14 columns is required)", path);
+            hs_error("%s: the file is empty (a header row naming the columns of table %s is "
+                     "required)", path, r->cfg->schema.table);
             return OPEN_FATAL;
         }
         if (rc == HS_CSV_BAD_HEADER) {

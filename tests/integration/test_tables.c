@@ -166,6 +166,9 @@ static long ingest(const struct dataset *d, struct run *r, long rows)
     snprintf(q, sizeof q, "SELECT (SELECT COUNT(*) FROM \"%s\") + (SELECT COUNT(*) FROM "
              "\"%s_dead_letter\")", d->table, d->table);
     long got = sql_wait_for(q, rows, 120);
+    char expr[200];
+    snprintf(expr, sizeof expr, "d[\"table\"] == \"%s\"", d->table); /* status names it */
+    assert_int_equal(run_status_json(r, expr), 1);
     run_stop_cleanly(r);
     return got;
 }
