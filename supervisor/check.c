@@ -165,10 +165,11 @@ int hs_check_table(const struct hs_config *cfg, char *err, size_t errlen)
     if (conn == NULL)
         return 0; /* the writers wait for it, and say so */
     PQclear(PQexec(conn, "SET lock_timeout = '2s'"));
-    int rc = hs_pg_schema_verify(conn, &cfg->schema, err, errlen);
+    /* without table.create, ensure creates nothing and says why it cannot */
+    int rc = cfg->schema.create ? hs_pg_schema_verify(conn, &cfg->schema, err, errlen)
+                                : hs_pg_schema_ensure(conn, &cfg->schema, err, errlen);
     PQfinish(conn);
-    bool unfit = rc == HS_PG_SCHEMA_INCOMPATIBLE || (rc == HS_PG_SCHEMA_MISSING && !cfg->schema.create);
-    return unfit ? -1 : 0;
+    return rc == HS_PG_SCHEMA_INCOMPATIBLE ? -1 : 0;
 }
 
 static bool check_postgres(const struct hs_config *cfg, FILE *out)

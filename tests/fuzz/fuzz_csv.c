@@ -3,8 +3,8 @@
  *
  * The input's first line is parsed as a header; every further line as a
  * record, against that header if it parsed, else against the standard one.
- * Oracles: the sanitizers, and that a record the parser accepts has only
- * finite values and integral CHAS and RAD.
+ * Oracles: the sanitizers, and that a record the parser accepts has integral
+ * CHAS and RAD (its doubles may be NaN or infinite, as PostgreSQL's are).
  */
 #include <math.h>
 #include <stddef.h>
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         double v[HS_NCOLS];
         if (housing_parse_row(&header, line, len, v, err, sizeof err) == 0)
             for (int c = 0; c < HS_NCOLS; c++)
-                if (!isfinite(v[c]) || ((c == HS_CHAS || c == HS_RAD) && v[c] != floor(v[c])))
+                if ((c == HS_CHAS || c == HS_RAD) && v[c] != floor(v[c]))
                     __builtin_trap();
         line = next ? next + 1 : end;
     }

@@ -404,6 +404,45 @@ static void values_that_do_not_fit_become_dead_letters(void **state)
     drop_tables(&d);
 }
 
+/* A table that cannot take the rows stops `start` (exit 2) with one line,
+ * and `check` fails on it; a missing one with table.create = false too. */
+static void start_refuses_a_table_that_cannot_take_the_rows(void **state)
+{
+    (void)state;
+    struct run r;
+    char out[8192], extra[300], q[600];
+    snprintf(extra, sizeof extra, "table { name = \"it_unfit_%d\" }", (int)getpid());
+    run_init(&r, "unfit", "data/housing.csv", extra);
+    snprintf(q, sizeof q, "DROP TABLE IF EXISTS it_unfit_%d, it_unfit_%d_dead_letter; "
+             "CREATE TABLE it_unfit_%d (LIKE housing INCLUDING ALL)", (int)getpid(),
+             (int)getpid(), (int)getpid());
+    sql_exec(q);
+    snprintf(q, sizeof q, "ALTER TABLE it_unfit_%d ALTER COLUMN medv TYPE text", (int)getpid());
+    sql_exec(q);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 2);
+    snprintf(q, sizeof q, "housingsup: column it_unfit_%d.medv is text, the configuration says "
+             "double precision", (int)getpid());
+    if (strncmp(out, q, strlen(q)) != 0)
+        fail_msg("start said: %s", out);
+    assert_int_equal(run_housingsup(&r, "check", out, sizeof out), 1);
+    assert_non_null(strstr(out, "FAIL postgres: column it_unfit_"));
+    assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 3); /* never started */
+
+    snprintf(extra, sizeof extra, "table { name = \"it_absent_%d\" create = false }",
+             (int)getpid());
+    run_rewrite_config(&r, extra);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 2);
+    snprintf(q, sizeof q, "housingsup: table it_absent_%d does not exist and table.create is "
+             "false; create it with: CREATE TABLE", (int)getpid());
+    if (strncmp(out, q, strlen(q)) != 0)
+        fail_msg("start said: %s", out);
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM pg_tables WHERE tablename LIKE 'it_absent_%d%%'",
+             (int)getpid());
+    assert_int_equal(sql_long(q), 0);
+    snprintf(q, sizeof q, "DROP TABLE it_unfit_%d", (int)getpid());
+    sql_exec(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +450,7 @@ int main(void)
         cmocka_unit_test(nulls_booleans_dates_and_uuids),
         cmocka_unit_test(a_hundred_columns),
         cmocka_unit_test(values_that_do_not_fit_become_dead_letters),
+        cmocka_unit_test(start_refuses_a_table_that_cannot_take_the_rows),
     };
     return cmocka_run_group_tests_name("tables", tests, NULL, NULL);
 }
