@@ -316,6 +316,35 @@ static void reals(void **state)
     bad("real", "1,5", "v is not a real: '1,5'");
 }
 
+/* Short decimals are read without strtof: each must be the very float
+ * strtof gives, with 1 to 7 significant digits and 0 to 10 after the point
+ * (inside the fast path's limits and just past them). */
+static void short_reals_equal_strtof(void **state)
+{
+    (void)state;
+    struct hs_column c = column("real");
+    srand(12);
+    for (int i = 0; i < 500000; i++) {
+        char text[40];
+        int digits = 1 + rand() % 8, after = rand() % 12, n = rand() % 2 ? 0 : 1;
+        text[0] = '-';
+        for (int d = 0; d < digits; d++) {
+            if (d == digits - after && d > 0)
+                text[n++] = '.';
+            text[n++] = (char)('0' + rand() % 10);
+        }
+        struct hs_value v;
+        char err[ERR];
+        text_area.used = 0;
+        if (parse_n(&c, text, (size_t)n, false, &v, err) != 0)
+            fail_msg("'%.*s': %s", n, text, err);
+        text[n] = '\0';
+        float want = strtof(text, NULL);
+        if (memcmp(&v.u.d, &(double){want}, sizeof v.u.d) != 0)
+            fail_msg("real '%s' read as %.9g, strtof says %.9g", text, v.u.d, (double)want);
+    }
+}
+
 static void nan_and_infinities(void **state)
 {
     (void)state;
@@ -953,6 +982,7 @@ int main(void)
         cmocka_unit_test_setup(doubles, setup),
         cmocka_unit_test_setup(long_decimals_round_correctly, setup),
         cmocka_unit_test_setup(reals, setup),
+        cmocka_unit_test_setup(short_reals_equal_strtof, setup),
         cmocka_unit_test_setup(nan_and_infinities, setup),
         cmocka_unit_test_setup(numerics_kept_canonical, setup),
         cmocka_unit_test_setup(numerics_refused, setup),
