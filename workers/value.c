@@ -12,6 +12,7 @@
 #include "value.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,10 @@
 #include "utf8.h"
 
 #define QUOTE_MAX 40 /* bytes of the refused text an error quotes */
+
+/* The fast paths for real divide floats and rely on the quotient rounded to
+ * float, not to a wider type. */
+_Static_assert(FLT_EVAL_METHOD == 0, "float arithmetic must round to float");
 
 #define USECS_PER_SEC INT64_C(1000000)
 #define USECS_PER_DAY INT64_C(86400000000)
@@ -383,11 +388,44 @@ static int general_float(const struct in *in, bool single, double *out)
     return 0;
 }
 
+/* A real written [-]digits[.digits] with at most 7 significant digits and
+ * 10 after the point, without strtof: m < 2^24 and 10^k are exact floats, and
+ * float division rounds correctly, as strtof does (decimal.c's reasoning). */
+static int plain_float(const struct in *in, double *out)
+{
+    static const float p10[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f, 1e9f, 1e10f};
+    bool negative = in->len > 0 && in->s[0] == '-';
+    uint32_t m = 0;
+    int after = -1, significant = 0, digits = 0;
+    for (size_t i = negative; i < in->len; i++) {
+        char c = in->s[i];
+        if ((c == '.' || (c == ',' && in->comma)) && after < 0) {
+            after = 0;
+            continue;
+        }
+        if (!is_digit(c))
+            return -1;
+        digits++;
+        after += after >= 0;
+        if (m == 0 && c == '0')
+            continue;
+        if (++significant > 7)
+            return -1;
+        m = m * 10 + (uint32_t)(c - '0');
+    }
+    if (digits == 0 || after == 0 || after > 10)
+        return -1;
+    float f = (float)m / p10[after > 0 ? after : 0];
+    *out = negative ? -f : f;
+    return 0;
+}
+
 static int parse_float(const struct in *in)
 {
-    if (in->col->type == HS_TYPE_DOUBLE && plain_double(in, &in->v->u.d) == 0)
+    double *d = &in->v->u.d;
+    if (in->col->type == HS_TYPE_DOUBLE ? plain_double(in, d) == 0 : plain_float(in, d) == 0)
         return 0;
-    return general_float(in, in->col->type == HS_TYPE_REAL, &in->v->u.d);
+    return general_float(in, in->col->type == HS_TYPE_REAL, d);
 }
 
 /* ---- numeric ---- */
@@ -886,7 +924,9 @@ void hs_value_text(struct hs_buf *b, const struct hs_column *col, const struct h
     case HS_TYPE_SMALLINT: case HS_TYPE_INTEGER: case HS_TYPE_BIGINT: put_decimal(b, v->u.i, 0); break;
     case HS_TYPE_REAL: case HS_TYPE_DOUBLE: put_real(b, v->u.d, col->type == HS_TYPE_REAL); break;
     case HS_TYPE_BOOLEAN: hs_buf_puts(b, v->u.i ? "true" : "false"); break;
-    case HS_TYPE_NUMERIC: case HS_TYPE_TEXT: case HS_TYPE_VARCHAR: hs_buf_append(b, text + v->off, v->len); break;
+    case HS_TYPE_NUMERIC: case HS_TYPE_TEXT: case HS_TYPE_VARCHAR:
+        hs_buf_append(b, text + v->off, v->len);
+        break;
     case HS_TYPE_DATE: put_date(b, v->u.i); break;
     case HS_TYPE_TIMESTAMP: put_timestamp(b, v->u.i, false); break;
     case HS_TYPE_TIMESTAMPTZ: put_timestamp(b, v->u.i, true); break;
