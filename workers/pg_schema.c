@@ -304,10 +304,16 @@ static int not_null(const char *table, const struct want *w, char *err, size_t e
     "to_regclass($1) AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
 
 /* Per index: its name, whether it is a valid unique index over whole rows
- * (no WHERE), and its keys as they read ("src_file, src_line"). */
+ * (no WHERE), and its keys as they read ("src_file, src_line"). A column key
+ * is named from pg_attribute: pg_get_indexdef() takes a lock on the table,
+ * and a writer verifying a table that another session holds locked must
+ * not wait on it here (its COPY waits, and says so). Only an expression key
+ * (md5(raw_bytes)) is read with pg_get_indexdef(). */
 #define INDEXES_SQL                                                                          \
     "SELECT c.relname, i.indisunique AND i.indisvalid AND i.indpred IS NULL, "               \
-    "array_to_string(ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM "              \
+    "array_to_string(ARRAY(SELECT CASE WHEN i.indkey[k - 1] <> 0 THEN (SELECT "              \
+    "quote_ident(attname) FROM pg_attribute WHERE attrelid = i.indrelid AND attnum = "       \
+    "i.indkey[k - 1]) ELSE pg_get_indexdef(i.indexrelid, k, true) END FROM "                 \
     "generate_series(1, i.indnkeyatts) k ORDER BY k), ', ') FROM pg_index i JOIN pg_class c " \
     "ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass($1)"
 
