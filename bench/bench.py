@@ -160,7 +160,7 @@ class Run:
 def kcat_peer(topic, rows):
     """kcat reads the topic, jq turns each batch into CSV rows, psql \\copy loads them."""
     reset_table()
-    fields = ",".join(f".{c.upper()}" for c in COLUMNS)
+    fields = ",".join(f".{c}" for c in COLUMNS)  # the messages are keyed by column name
     pipeline = (f"kcat -C -b {os.environ['HS_KAFKA_BOOTSTRAP']} -t {topic} -o beginning -e -q -f '%s\\n'"
                 f" | jq -r '.[] | [{fields}, \"kcat\", ._line] | @csv'"
                 f" | psql -Xq -c \"\\copy housing ({', '.join(COLUMNS)}, src_file, src_line) FROM STDIN WITH (FORMAT csv)\"")
