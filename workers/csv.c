@@ -41,9 +41,14 @@ static int reserve_split(size_t len, int max_fields, char *err, size_t errlen)
 
 /* Ends the field's text (trimming an unquoted one's trailing whitespace)
  * and moves *pos past its delimiter (index i), or past the end. */
-static void finish_field(struct field *f, char *text, bool quoted, size_t i, size_t *pos)
+static inline bool blank_or_end(char c)
 {
-    while (!quoted && f->len > 0 && isspace((unsigned char)text[f->len - 1]))
+    return c == ' ' || (c >= '\t' && c <= '\r'); /* isspace() in the C locale */
+}
+
+static inline void finish_field(struct field *f, char *text, bool quoted, size_t i, size_t *pos)
+{
+    while (!quoted && f->len > 0 && blank_or_end(text[f->len - 1]))
         f->len--;
     text[f->len] = '\0';
     f->text = text;

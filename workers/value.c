@@ -774,6 +774,8 @@ static void trim(const char **s, size_t *len)
 
 static bool is_null_text(const struct hs_column *col, const char *s, size_t len)
 {
+    if (col->null_text[0] == '\0') /* the usual NULL text, empty: asked per value */
+        return len == 0;
     const char *null = col->null_text;
     size_t n = strnlen(null, sizeof col->null_text);
     if (!is_text_type(col->type))
