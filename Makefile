@@ -24,7 +24,7 @@ MAIN_SRC := supervisor/main.c
 # Every test is found by glob, as tests/run.sh finds them: build/<variant>/tests/unit/test_x
 # from tests/unit/test_x.c, and the same for tests/integration/.
 TESTS    := $(patsubst tests/%.c,%,$(sort $(wildcard tests/unit/test_*.c tests/integration/test_*.c)))
-TEST_SUPPORT := tests/harness.c
+TEST_SUPPORT := tests/harness.c tests/housing.c
 LAYERS   := common config shm workers supervisor
 
 .PHONY: all setup demo test fuzz bench clean release asan install uninstall headerscheck
@@ -64,15 +64,16 @@ $(eval $(call objects,asan))
 $(eval $(call variant,release))
 $(eval $(call variant,asan))
 
-# libFuzzer targets (clang): the CSV parser and the Kafka message decoder, each
-# linking the library built with clang and the fuzzer's instrumentation.
+# libFuzzer targets (clang): the CSV parser, the Kafka message decoder, the
+# input formats and the typed value codec, each linking the library built
+# with clang and the fuzzer's instrumentation.
 fuzz_CC    := clang
 fuzz_WARN  := $(WARN) -Wno-unknown-warning-option  # clang has no -Wformat-truncation
 fuzz_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 $(eval $(call objects,fuzz))
-build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/libhousingsup.a
+build/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o build/fuzz/tests/housing.o build/fuzz/libhousingsup.a
 	clang $(fuzz_FLAGS) -fsanitize=fuzzer $^ $(PKG_LIBS) -lm -o $@
-fuzzers: build/fuzz/fuzz_csv build/fuzz/fuzz_json build/fuzz/fuzz_formats
+fuzzers: build/fuzz/fuzz_csv build/fuzz/fuzz_json build/fuzz/fuzz_formats build/fuzz/fuzz_value
 
 # Every header compiles on its own (tests/headers.sh, one TAP test).
 headerscheck:

@@ -99,8 +99,9 @@ class Run:
     """One housingsup instance with its own state dir, topic and consumer group."""
     count = 0
 
-    def __init__(self, csv_path, writers=2, partitions=1, rate_limit=0):
+    def __init__(self, csv_path, writers=2, partitions=1, rate_limit=0, binary=BIN):
         Run.count += 1
+        self.binary = binary
         self.tag = f"bench-{os.getpid()}-{Run.count}"
         self.dir = os.path.join(WORK, self.tag)
         self.topic = self.tag
@@ -114,7 +115,7 @@ class Run:
                     f'topic = "{self.topic}" group_id = "{self.tag}" partitions = {partitions} }}\n')
 
     def command(self, what):
-        subprocess.run([BIN, what, "-c", self.config], check=True, capture_output=True)
+        subprocess.run([self.binary, what, "-c", self.config], check=True, capture_output=True)
 
     def committed(self):
         """Rows the writers report committed, from the status file: polling it costs the
@@ -159,7 +160,7 @@ class Run:
 def kcat_peer(topic, rows):
     """kcat reads the topic, jq turns each batch into CSV rows, psql \\copy loads them."""
     reset_table()
-    fields = ",".join(f".{c.upper()}" for c in COLUMNS)
+    fields = ",".join(f".{c}" for c in COLUMNS)  # the messages are keyed by column name
     pipeline = (f"kcat -C -b {os.environ['HS_KAFKA_BOOTSTRAP']} -t {topic} -o beginning -e -q -f '%s\\n'"
                 f" | jq -r '.[] | [{fields}, \"kcat\", ._line] | @csv'"
                 f" | psql -Xq -c \"\\copy housing ({', '.join(COLUMNS)}, src_file, src_line) FROM STDIN WITH (FORMAT csv)\"")
@@ -230,6 +231,8 @@ def main():
     ap.add_argument("--refuse-every", type=int, default=10000,
                     help="the refused-rows run: a CHECK constraint refuses one row in this many")
     ap.add_argument("--smoke", action="store_true", help="1,000 rows, one run of each, for make test")
+    ap.add_argument("--compare", metavar="BIN",
+                    help="only end to end, this build against BIN (another build), interleaved")
     ap.add_argument("--results", default=RESULTS, help="where results.json and results.csv go")
     args = ap.parse_args()
     results_dir = args.results
@@ -243,6 +246,9 @@ def main():
     results = {"rows": rows, "repeats": args.repeats, "machine": os.uname().machine,
                "cores": os.cpu_count()}
     print(f"housingsup benchmark: {rows:,} rows, {args.repeats} runs each", flush=True)
+    if args.compare:
+        compare(args.compare, csv_path, rows, args.repeats)
+        return
 
     results["copy_ceiling_rows_s"] = measure("COPY ceiling", lambda: ceiling(copy_path, rows), args.repeats)
 
@@ -305,6 +311,23 @@ def main():
         results["scaling_rows_s"] = scaling
 
     report(results, results_dir)
+
+
+def compare(other, csv_path, rows, repeats):
+    """End to end of this build and of `other`, alternately (this, other, this, ...), so
+    that the machine's drift over the minutes falls on both alike."""
+    rates = {BIN: [], other: []}
+    for i in range(repeats):
+        for binary in (BIN, other):
+            reset_table()
+            elapsed, _, _, _ = Run(csv_path, binary=binary).ingest(rows)
+            rates[binary].append(rows / elapsed)
+            print(f"  run {i + 1}/{repeats} of {binary}: {rows / elapsed:,.0f} rows/s end to end",
+                  flush=True)
+    this, that = summarize(rates[BIN]), summarize(rates[other])
+    print(f"{'this build, rows/s':<44} {fmt(this)}")
+    print(f"{'the other build, rows/s':<44} {fmt(that)}")
+    print(f"{'ratio of the medians':<44} {this['median'] / that['median']:>12.3f}")
 
 
 def refused_runs(csv_path, rows, every, repeats):

@@ -4,8 +4,8 @@
  * splitting, decoding) and parses every line with the CSV parser, as the
  * reader does, taking the best of a few passes. See bench/README.md.
  *
- *   cc -O2 -D_GNU_SOURCE -Iworkers bench/csv_read.c workers/csv_source.c workers/csv.c \
- *      workers/csv_decode.c workers/utf8.c workers/decimal.c workers/record.c -lz -lm -o csv_read
+ *   make build/release/libhousingsup.a
+ *   cc -O2 -D_GNU_SOURCE bench/csv_read.c build/release/libhousingsup.a -lz -lm -o csv_read
  *   ./csv_read FILE [ENCODING]
  */
 #include <stdio.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "csv_source.h"
+#include "../workers/csv_source.h"
 
 static double now_s(void)
 {
@@ -25,21 +25,29 @@ static double now_s(void)
 /* One pass over the file: the rows parsed, or -1. */
 static long one_pass(const char *path, const char *encoding)
 {
-    struct hs_csv_source s;
+    static struct hs_csv_source s;
+    static struct hs_schema schema;
     struct hs_csv_format format;
+    struct hs_layout layout;
     char why[256];
-    if (hs_csv_format_from(encoding, "auto", "auto", "auto", &format, why, sizeof why) != 0 ||
+    hs_schema_housing(&schema);
+    hs_layout_of(&schema, &layout);
+    struct hs_item *it = malloc(layout.slot_size);
+    if (it == NULL ||
+        hs_csv_format_from(encoding, "auto", "auto", "auto", &schema, &format, why, sizeof why) != 0 ||
         hs_csv_source_open(&s, path, "bench.csv", 0, &format, false, why, sizeof why) !=
         HS_CSV_OPENED) {
         fprintf(stderr, "%s: %s\n", path, why);
+        free(it);
         return -1;
     }
     long rows = 0;
     ssize_t n;
-    double v[HS_NCOLS];
     while ((n = hs_csv_source_next(&s, false)) != -1)
-        rows += n >= 0 && hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, sizeof why) == 0;
+        rows += n >= 0 &&
+                hs_csv_parse_record(s.buf, (size_t)n, &s.header, &layout, it, why, sizeof why) == 0;
     hs_csv_source_close(&s);
+    free(it);
     return rows;
 }
 

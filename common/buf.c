@@ -3,6 +3,7 @@
  */
 #include "buf.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,16 @@ void hs_buf_free(struct hs_buf *b)
 {
     free(b->data);
     *b = (struct hs_buf){0};
+}
+
+char *hs_buf_take_string(struct hs_buf *b)
+{
+    hs_buf_append(b, "", 1);
+    char *s = b->failed ? NULL : b->data;
+    if (s == NULL)
+        free(b->data);
+    *b = (struct hs_buf){0};
+    return s;
 }
 
 static bool reserve(struct hs_buf *b, size_t extra)
@@ -111,12 +122,16 @@ void hs_buf_double(struct hs_buf *b, double v)
             return;
         }
     }
+    /* The fewest significant digits that read back: when 15 or fewer do,
+     * %.15g finds them (a double is finer than 15 digits); then 16, then
+     * 17, which always do. A denormal is coarser: its digits start at 1. */
     char text[32];
-    /* 15 significant digits read back exactly for most decimal input (the
-     * CSV's own text); fall back to 17, which always does. */
-    int n = snprintf(text, sizeof text, "%.15g", v);
-    if (strtod(text, NULL) != v)
-        n = snprintf(text, sizeof text, "%.17g", v);
+    int n;
+    for (int digits = fabs(v) < DBL_MIN ? 1 : 15;; digits++) {
+        n = snprintf(text, sizeof text, "%.*g", digits, v);
+        if (digits == 17 || strtod(text, NULL) == v)
+            break;
+    }
     hs_buf_append(b, text, (size_t)n);
 }
 

@@ -30,5 +30,8 @@ void hs_buf_double(struct hs_buf *b, double v);
  * UTF-8). */
 void hs_buf_json_string(struct hs_buf *b, const char *s, size_t n);
 bool hs_buf_failed(const struct hs_buf *b);
+/* The contents as a string the caller frees (the buffer is left empty), or
+ * NULL when building it failed. */
+char *hs_buf_take_string(struct hs_buf *b);
 
 #endif

@@ -21,7 +21,7 @@
 #include "../workers/csv_source.h"
 #include "../workers/kafka_conf.h"
 #include "../workers/pg_conn.h"
-#include "../workers/pg_error.h"
+#include "../workers/pg_schema.h"
 
 static void report(FILE *out, bool ok, const char *what, const char *detail)
 {
@@ -53,8 +53,8 @@ static bool check_csv_file(const struct hs_config *cfg, char *detail, size_t cap
     char why[256], copy[PATH_MAX];
     snprintf(copy, sizeof copy, "%s", cfg->csv_path);
     struct hs_csv_format format;
-    hs_csv_format_from(cfg->encoding, cfg->delimiter, cfg->decimal_comma, cfg->header, &format,
-                       why, sizeof why); /* checked when the configuration was loaded */
+    hs_csv_format_from(cfg->encoding, cfg->delimiter, cfg->decimal_comma, cfg->header,
+                       &cfg->schema, &format, why, sizeof why); /* checked at load */
     int rc = hs_csv_source_open(&src, cfg->csv_path, basename(copy), 0, &format, false, why,
                                 sizeof why);
     int saved = errno;
@@ -138,66 +138,38 @@ static bool check_kafka(const struct hs_config *cfg, int timeout_ms, FILE *out)
 
 /* ---- PostgreSQL ---- */
 
-/* Runs a query that must succeed; on failure reports `fix` after the reason. */
-static bool probe(PGconn *conn, const char *sql, const char *what, const char *fix, FILE *out)
+/* The table and its dead-letter table: columns, types, the record identity's
+ * index (pg_schema.h), then the privileges a writer needs. */
+static bool check_schema(PGconn *conn, const struct hs_schema *schema, FILE *out)
 {
-    PGresult *res = PQexec(conn, sql);
-    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-    char detail[1024];
-    if (!ok) {
-        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-        if (state != NULL && strcmp(state, "55P03") == 0)
-            fix = "another session holds a lock on it; the writers wait for it";
-        snprintf(detail, sizeof detail, "%s: %s; %s", what, msg ? msg : "failed", fix);
-        report(out, false, "postgres", detail);
+    static char err[HS_PG_SCHEMA_ERR_MAX];
+    int rc = hs_pg_schema_verify(conn, schema, err, sizeof err);
+    if (rc == HS_PG_SCHEMA_MISSING && schema->create) {
+        snprintf(err, sizeof err, "table %s is absent: the writers create it (table.create is "
+                 "true)", schema->table);
+        report(out, true, "postgres", err);
+        return true;
     }
-    PQclear(res);
-    return ok;
-}
-
-/* Each privilege a writer needs, as one query returning the missing ones. */
-#define MISSING_PRIVILEGES \
-    "SELECT string_agg(p, ', ') FROM (VALUES ('INSERT on housing', 'housing', 'INSERT'), " \
-    "('SELECT on housing', 'housing', 'SELECT'), ('INSERT on housing_dead_letter', " \
-    "'housing_dead_letter', 'INSERT')) v(p, t, k) WHERE NOT has_table_privilege(t, k)"
-
-static bool check_privileges(PGconn *conn, FILE *out)
-{
-    PGresult *res = PQexec(conn, MISSING_PRIVILEGES);
-    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetisnull(res, 0, 0);
-    char detail[1024];
-    if (!ok) {
-        snprintf(detail, sizeof detail, "user %s lacks %s; GRANT it", PQuser(conn),
-                 PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 0) : "privileges");
-        report(out, false, "postgres", detail);
+    if (rc != HS_PG_SCHEMA_OK ||
+        hs_pg_schema_privileges(conn, schema, err, sizeof err) != HS_PG_SCHEMA_OK) {
+        report(out, false, "postgres", err);
+        return false;
     }
-    PQclear(res);
-    return ok;
+    return true;
 }
 
-/* Without it a replay would double rows: nothing else may stand in for it. */
-static bool check_identity_index(PGconn *conn, FILE *out)
+int hs_check_table(const struct hs_config *cfg, char *err, size_t errlen)
 {
-    PGresult *res = PQexec(conn, "SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'housing' "
-                                 "AND indexname = '" HS_IDENTITY_INDEX "'");
-    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && strcmp(PQgetvalue(res, 0, 0), "1") == 0;
-    PQclear(res);
-    if (!ok)
-        report(out, false, "postgres", "the unique index " HS_IDENTITY_INDEX " on housing "
-               "(src_file, src_line), the record identity, is missing; apply init.sql");
-    return ok;
-}
-
-static bool check_schema(PGconn *conn, FILE *out)
-{
-    const char *fix = "apply init.sql";
-    return probe(conn, "SELECT crim, zn, indus, chas, nox, rm, age, dis, rad, tax, ptratio, b, "
-                       "lstat, medv, src_file, src_line, read_us FROM housing LIMIT 0",
-                 "table housing", fix, out) &&
-           probe(conn, "SELECT source, reason, raw, raw_bytes, sqlstate FROM housing_dead_letter "
-                       "LIMIT 0", "table housing_dead_letter", fix, out) &&
-           check_identity_index(conn, out) && check_privileges(conn, out);
+    PGconn *conn = hs_pg_connect(cfg->pg_conninfo, cfg->pg_sslmode, "housingsup-check", err,
+                                 errlen);
+    if (conn == NULL)
+        return 0; /* the writers wait for it, and say so */
+    PQclear(PQexec(conn, "SET lock_timeout = '2s'"));
+    /* without table.create, ensure creates nothing and says why it cannot */
+    int rc = cfg->schema.create ? hs_pg_schema_verify(conn, &cfg->schema, err, errlen)
+                                : hs_pg_schema_ensure(conn, &cfg->schema, err, errlen);
+    PQfinish(conn);
+    return rc == HS_PG_SCHEMA_INCOMPATIBLE ? -1 : 0;
 }
 
 static bool check_postgres(const struct hs_config *cfg, FILE *out)
@@ -212,7 +184,7 @@ static bool check_postgres(const struct hs_config *cfg, FILE *out)
     hs_pg_describe(conn, where, sizeof where);
     /* a table locked by another session must not hold the check (or start) up */
     PQclear(PQexec(conn, "SET lock_timeout = '2s'"));
-    bool ok = check_schema(conn, out);
+    bool ok = check_schema(conn, &cfg->schema, out);
     if (ok) {
         snprintf(detail, sizeof detail, "%s: tables, columns, identity index and privileges "
                  "in place", where);

@@ -6,6 +6,7 @@
  *   housingsup stop   [-c FILE]
  *   housingsup config [-c FILE]
  *   housingsup check  [-c FILE]
+ *   housingsup infer  CSV [--table NAME]
  *
  * status and stop find the running supervisor through the pid file in the
  * configured state_dir; they never talk to it except by signal. status only
@@ -22,8 +23,10 @@
 
 #include "../common/exitcodes.h"
 #include "../config/config.h"
+#include "../workers/pg_schema.h"
 #include "../workers/settings.h"
 #include "check.h"
+#include "infer.h"
 #include "pidfile.h"
 #include "status.h"
 #include "supervisor.h"
@@ -35,6 +38,7 @@ static int usage(void)
                     "       housingsup stop   [-c FILE]\n"
                     "       housingsup config [-c FILE]\n"
                     "       housingsup check  [-c FILE]\n"
+                    "       housingsup infer  CSV [--table NAME]\n"
                     "FILE defaults to %s\n", HS_DEFAULT_CONFIG);
     return HS_EXIT_USAGE;
 }
@@ -192,10 +196,43 @@ static int cmd_stop(const struct hs_config *cfg)
     return strcmp(state, HS_STATE_STOPPED_CLEANLY) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
 }
 
+/* A table that cannot take the rows stops the start; anything else that
+ * fails a check is a warning, since the children wait for a server that
+ * is down. */
+static int cmd_start(const char *config_path, bool foreground)
+{
+    static struct hs_config cfg;
+    static char err[HS_PG_SCHEMA_ERR_MAX];
+    if (hs_settings_load(config_path, &cfg, err, sizeof err) == 0 &&
+        hs_check_table(&cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "housingsup: %s\n", err);
+        return HS_EXIT_FATAL;
+    }
+    warn_before_start(config_path);
+    return hs_supervisor_start(config_path, foreground);
+}
+
+/* housingsup infer CSV [--table NAME]: 0, or 2 when the file cannot be read. */
+static int cmd_infer(int argc, char **argv)
+{
+    char err[1024];
+    const char *table = NULL;
+    if (argc == 5 && strcmp(argv[3], "--table") == 0)
+        table = argv[4];
+    else if (argc != 3)
+        return usage();
+    if (hs_infer(argv[2], table, stdout, err, sizeof err) == 0)
+        return HS_EXIT_OK;
+    fprintf(stderr, "housingsup: %s\n", err);
+    return HS_EXIT_FATAL;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
         return usage();
+    if (strcmp(argv[1], "infer") == 0)
+        return cmd_infer(argc, argv);
     const char *command = argv[1], *config_path = HS_DEFAULT_CONFIG;
     bool foreground = false;
     enum status_form form = STATUS_TABLE;
@@ -212,10 +249,8 @@ int main(int argc, char **argv)
         else
             return usage();
     }
-    if (is_start) {
-        warn_before_start(config_path);
-        return hs_supervisor_start(config_path, foreground);
-    }
+    if (is_start)
+        return cmd_start(config_path, foreground);
     if (strcmp(command, "check") == 0)
         return cmd_check(config_path);
     if (strcmp(command, "config") == 0)

@@ -127,10 +127,31 @@ static void render_phase(struct hs_buf *b, const struct hs_status *st)
         hs_buf_printf(b, "housingsup_phase{phase=\"%s\"} %d\n", hs_phase_name(p), st->phase == p);
 }
 
+/* A label value as the exposition format wants it: \\, \" and \n escaped. */
+static void label_value(struct hs_buf *b, const char *s)
+{
+    for (; s != NULL && *s != '\0'; s++) {
+        if (*s == '\\' || *s == '"')
+            hs_buf_append(b, "\\", 1);
+        hs_buf_append(b, *s == '\n' ? "\\n" : s, *s == '\n' ? 2 : 1);
+    }
+}
+
+static void render_info(struct hs_buf *b, const struct hs_status *st)
+{
+    family(b, "info", "gauge", "1, labelled with the table written to and the topic read.");
+    hs_buf_puts(b, "housingsup_info{table=\"");
+    label_value(b, st->table);
+    hs_buf_puts(b, "\",topic=\"");
+    label_value(b, st->topic);
+    hs_buf_puts(b, "\"} 1\n");
+}
+
 void hs_metrics_render(const struct hs_status *st, struct hs_buf *b)
 {
     family(b, "up", "gauge", "1 while the supervisor is running.");
     hs_buf_printf(b, "housingsup_up 1\n");
+    render_info(b, st);
     family(b, "uptime_seconds", "gauge", "Seconds since the supervisor started.");
     hs_buf_printf(b, "housingsup_uptime_seconds %ld\n", st->uptime_s);
     render_phase(b, st);

@@ -64,9 +64,9 @@ static void render_row(const struct hs_status_row *r, struct hs_buf *b)
 void hs_status_render_table(const struct hs_status *st, struct hs_buf *b)
 {
     hs_buf_printf(b, "housingsup %s: pid %d, phase %s, up %ld s, config %s, csv %s, topic %s, "
-                  "writers %d, batch_size %d, dead letters %llu\n", st->state, st->pid,
+                  "table %s, writers %d, batch_size %d, dead letters %llu\n", st->state, st->pid,
                   hs_phase_name(st->phase), st->uptime_s, st->config, st->csv, st->topic,
-                  st->writers, st->batch_size, (unsigned long long)st->dead_letters);
+                  st->table, st->writers, st->batch_size, (unsigned long long)st->dead_letters);
     hs_buf_printf(b, "health: %s%s%s%s\n", st->health, st->health_reason[0] ? " (" : "",
                   st->health_reason, st->health_reason[0] ? ")" : "");
     hs_buf_printf(b, "%-14s %7s %-10s %8s %8s %10s %10s %8s %6s %11s %6s  %s\n", "ROLE", "PID",
@@ -135,6 +135,8 @@ void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
     json_string(b, st->csv);
     hs_buf_puts(b, ",\"topic\":");
     json_string(b, st->topic);
+    hs_buf_puts(b, ",\"table\":");
+    json_string(b, st->table);
     hs_buf_printf(b, ",\"writers\":%d,\"batch_size\":%d,\"dead_letters\":%llu", st->writers,
                   st->batch_size, (unsigned long long)st->dead_letters);
     json_optional(b, "lag", st->lag);

@@ -65,7 +65,7 @@ struct hs_status {
     int pid;
     long uptime_s;
     enum hs_phase phase;
-    const char *config, *csv, *topic;
+    const char *config, *csv, *topic, *table;
     int writers, batch_size;
     uint64_t dead_letters;  /* stored in the dead-letter table (the writers' count) */
     int64_t lag;            /* all partitions together, -1 unknown */

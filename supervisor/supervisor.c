@@ -222,12 +222,20 @@ static int run_child(struct supervisor *s, int slot)
     return kind_of(slot)->main(&w);
 }
 
+/* A ring slot holds the largest item of the configured table. */
+static uint32_t slot_size(const struct hs_config *cfg)
+{
+    struct hs_layout l;
+    hs_layout_of(&cfg->schema, &l);
+    return l.slot_size;
+}
+
 /* The rings a child of `slot` uses, each checked before the child starts on
  * it: a damaged ring stops that child (failed, with the reason) rather than
  * letting it read garbage as records. */
 static bool rings_sound(struct supervisor *s, int slot, char *err, size_t errlen)
 {
-    uint32_t cap = (uint32_t)s->cfg.ring_slots, size = sizeof(struct hs_item);
+    uint32_t cap = (uint32_t)s->cfg.ring_slots, size = slot_size(&s->cfg);
     if (slot <= HS_ROLE_PUBLISHER)
         return hs_ring_valid(s->seg.csv_ring, cap, size, err, errlen);
     if (slot >= HS_ROLE_WRITER0)
@@ -508,14 +516,6 @@ static void reload(struct supervisor *s)
         hs_error("reload refused, keeping the running configuration: %s", err);
         return;
     }
-    /* batch_size changes now, kafka.max_message_bytes only at the next start:
-     * the new batches must also fit the running limit. */
-    if (hs_settings_check_batch(s->cfg.path, next.batch_size, s->cfg.max_message_bytes, err,
-                                sizeof err) != 0) {
-        hs_error("reload refused, keeping the running configuration: %s (the running value; "
-                 "a new kafka.max_message_bytes takes effect at the next start)", err);
-        return;
-    }
     struct hs_control *ctl = s->seg.control;
     hs_info("reloaded %s: batch_size %d -> %d, writers %d -> %d, log_level %s -> %s",
             s->cfg.path, s->cfg.batch_size, next.batch_size, s->cfg.writers, next.writers,
@@ -688,6 +688,7 @@ static void write_status(struct supervisor *s, const char *state)
     st->config = s->cfg.path;
     st->csv = s->cfg.csv_path;
     st->topic = s->cfg.topic;
+    st->table = s->cfg.schema.table;
     st->writers = s->cfg.writers;
     st->batch_size = s->cfg.batch_size;
     snapshot_partitions(s, st);
@@ -726,7 +727,7 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
 
 static int create_shared_state(struct supervisor *s, char *err, size_t errlen)
 {
-    if (hs_segment_create(&s->seg, (uint32_t)s->cfg.ring_slots, sizeof(struct hs_item), err,
+    if (hs_segment_create(&s->seg, (uint32_t)s->cfg.ring_slots, slot_size(&s->cfg), err,
                           errlen) != 0)
         return -1;
     struct hs_control *ctl = s->seg.control;
@@ -875,8 +876,9 @@ int hs_supervisor_start(const char *config_path, bool foreground)
         return HS_EXIT_FAILURE;
     }
     s.started_ms = now_ms();
-    hs_info("started: config %s, csv %s, kafka %s topic %s, %d writers", s.cfg.path,
-            s.cfg.csv_path, s.cfg.bootstrap_servers, s.cfg.topic, s.cfg.writers);
+    hs_info("started: config %s, csv %s, kafka %s topic %s, table %s, %d writers", s.cfg.path,
+            s.cfg.csv_path, s.cfg.bootstrap_servers, s.cfg.topic, s.cfg.schema.table,
+            s.cfg.writers);
     if (s.metrics != NULL)
         hs_info("metrics: http://%s:%d/metrics", s.cfg.metrics_address, s.cfg.metrics_port);
     report_ready(ready_fd, "ok");

@@ -74,7 +74,9 @@ void run_stop_cleanly(const struct run *r)
         fail_msg("%s: stop exited %d:\n%s", r->dir, rc, out);
 }
 
-int run_housingsup(const struct run *r, const char *command, char *out, size_t cap)
+/* Runs HOUSINGSUP_BIN with the words of `command`, and "-c config" when
+ * config is not NULL. */
+static int run_words(const char *command, const char *config, char *out, size_t cap)
 {
     int pipefd[2];
     assert_int_equal(pipe(pipefd), 0);
@@ -91,8 +93,10 @@ int run_housingsup(const struct run *r, const char *command, char *out, size_t c
         snprintf(words, sizeof words, "%s", command);
         for (char *w = strtok(words, " "); w != NULL && argc < 12; w = strtok(NULL, " "))
             argv[argc++] = w;
-        argv[argc++] = "-c";
-        argv[argc++] = (char *)r->config;
+        if (config != NULL) {
+            argv[argc++] = "-c";
+            argv[argc++] = (char *)config;
+        }
         argv[argc] = NULL;
         execv(argv[0], argv);
         _exit(127);
@@ -110,6 +114,16 @@ int run_housingsup(const struct run *r, const char *command, char *out, size_t c
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int run_housingsup(const struct run *r, const char *command, char *out, size_t cap)
+{
+    return run_words(command, r->config, out, cap);
+}
+
+int run_cli(const char *command, char *out, size_t cap)
+{
+    return run_words(command, NULL, out, cap);
 }
 
 long run_status_json(const struct run *r, const char *expr)
@@ -261,7 +275,7 @@ static PGresult *exec_reconnecting(const char *query)
     return res;
 }
 
-static char *sql_text(const char *query, char *out, size_t cap)
+char *sql_text(const char *query, char *out, size_t cap)
 {
     PGresult *res = exec_reconnecting(query);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
@@ -297,6 +311,22 @@ void sql_exec(const char *query)
         fail_msg("statement failed: %s: %s", query, why);
     }
     PQclear(res);
+}
+
+void sql_copy_in(const char *copy, const char *data, size_t len)
+{
+    PGresult *res = PQexec(pg(), copy);
+    if (PQresultStatus(res) != PGRES_COPY_IN)
+        fail_msg("%s: %s", copy, PQresultErrorMessage(res));
+    PQclear(res);
+    if (PQputCopyData(pg(), data, (int)len) != 1 || PQputCopyEnd(pg(), NULL) != 1)
+        fail_msg("%s: %s", copy, PQerrorMessage(pg()));
+    res = PQgetResult(pg());
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", copy, PQresultErrorMessage(res));
+    PQclear(res);
+    while ((res = PQgetResult(pg())) != NULL)
+        PQclear(res);
 }
 
 long sql_wait_for(const char *query, long expect, int timeout_s)

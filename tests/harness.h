@@ -36,6 +36,9 @@ void run_init(struct run *r, const char *name, const char *csv_path, const char 
 int run_housingsup(const struct run *r, const char *command, char *out, size_t cap);
 /* `housingsup start`; fails the test unless it exits 0. */
 void run_start(const struct run *r);
+/* Runs HOUSINGSUP_BIN with the words of `command` and no configuration
+ * ("infer FILE --table T"); its exit code, its output in out. */
+int run_cli(const char *command, char *out, size_t cap);
 /* `housingsup stop`; fails the test unless every ring was emptied (exit 0,
  * "stopped cleanly, rings empty"). */
 void run_stop_cleanly(const struct run *r);
@@ -74,6 +77,10 @@ void layout_csv(const char *from, const char *to, const char *codec, int bom, in
 double sql_double(const char *query);
 long sql_long(const char *query);
 void sql_exec(const char *query);
+/* The one value a query returns, as text. */
+char *sql_text(const char *query, char *out, size_t cap);
+/* COPY ... FROM STDIN with `data` as its input. */
+void sql_copy_in(const char *copy, const char *data, size_t len);
 /* Polls until `query` returns `expect` or `timeout_s` passes; returns the last value. */
 long sql_wait_for(const char *query, long expect, int timeout_s);
 

@@ -3,37 +3,57 @@
  * is trimmed and converted; the first problem found is the one reported.
  */
 #include "csv.h"
-#include "decimal.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#define FIELD_MAX 256
-
 struct field {
-    char text[FIELD_MAX];
+    const char *text; /* in the split buffer, ended by a NUL */
     size_t len;
 };
 
-/* Trims the field's trailing whitespace, ends its text, and moves *pos past
- * its delimiter (index i), or past the end. */
-static void finish_field(struct field *f, size_t i, size_t *pos)
+/* The split buffer: the unquoted fields of the line being split, one after
+ * the other. Unquoting only shortens a field, so a line of n bytes needs at
+ * most n bytes and a NUL per field. */
+static struct {
+    char *text;
+    size_t cap, used;
+} split;
+
+static int reserve_split(size_t len, int max_fields, char *err, size_t errlen)
 {
-    while (f->len > 0 && isspace((unsigned char)f->text[f->len - 1]))
-        f->len--;
-    f->text[f->len] = '\0';
-    *pos = i + 1;
+    size_t need = len + (size_t)max_fields + 1;
+    split.used = 0;
+    if (need <= split.cap)
+        return 0;
+    char *grown = realloc(split.text, need);
+    if (grown == NULL) {
+        snprintf(err, errlen, "out of memory for a line of %zu bytes", len);
+        return -1;
+    }
+    split.text = grown;
+    split.cap = need;
+    return 0;
 }
 
-static int field_too_long(int index, char *err, size_t errlen)
+/* Ends the field's text (trimming an unquoted one's trailing whitespace)
+ * and moves *pos past its delimiter (index i), or past the end. */
+static inline bool blank_or_end(char c)
 {
-    snprintf(err, errlen, "field %d is longer than %d bytes", index + 1, FIELD_MAX - 1);
-    return -1;
+    return c == ' ' || (c >= '\t' && c <= '\r'); /* isspace() in the C locale */
+}
+
+static inline void finish_field(struct field *f, char *text, bool quoted, size_t i, size_t *pos)
+{
+    while (!quoted && f->len > 0 && blank_or_end(text[f->len - 1]))
+        f->len--;
+    text[f->len] = '\0';
+    f->text = text;
+    split.used += f->len + 1;
+    *pos = i + 1;
 }
 
 static int field_has_nul(int index, char *err, size_t errlen)
@@ -48,21 +68,20 @@ static int plain_field(const char *line, size_t len, char delim, size_t i, size_
                        struct field *f, int index, char *err, size_t errlen)
 {
     const char alt = delim == HS_CSV_WHITESPACE ? '\t' : delim;
+    char *text = split.text + split.used;
     size_t start = i;
     while (i < len && line[i] != delim && line[i] != alt && line[i] != '\0')
         i++;
-    if (i - start + 1 >= FIELD_MAX)
-        return field_too_long(index, err, errlen);
     if (i < len && line[i] == '\0')
         return field_has_nul(index, err, errlen);
-    memcpy(f->text, line + start, i - start);
+    memcpy(text, line + start, i - start);
     f->len = i - start;
-    finish_field(f, i, pos);
+    finish_field(f, text, false, i, pos);
     return 0;
 }
 
-/* Copies one field starting at *pos into f, unquoting it; advances *pos past
- * the field and its delimiter (a space or a tab for HS_CSV_WHITESPACE).
+/* Copies one field starting at *pos, unquoting it; advances *pos past the
+ * field and its delimiter (a space or a tab for HS_CSV_WHITESPACE).
  * Returns 0, or -1 with a reason. */
 static int next_field(const char *line, size_t len, char delim, size_t *pos, struct field *f,
                       int index, char *err, size_t errlen)
@@ -70,6 +89,7 @@ static int next_field(const char *line, size_t len, char delim, size_t *pos, str
     size_t i = *pos;
     int quoted = 1;
     const char alt = delim == HS_CSV_WHITESPACE ? '\t' : delim;
+    char *text = split.text + split.used;
     f->len = 0;
     while (i < len && line[i] == ' ')
         i++;
@@ -86,18 +106,18 @@ static int next_field(const char *line, size_t len, char delim, size_t *pos, str
             }
         } else if (!quoted && (c == delim || c == alt)) {
             break;
+        } else if (!quoted && c == ' ') {
+            continue; /* spaces after the closing quote */
         } else if (c == '\0') {
             return field_has_nul(index, err, errlen);
         }
-        if (f->len + 1 >= FIELD_MAX)
-            return field_too_long(index, err, errlen);
-        f->text[f->len++] = c;
+        text[f->len++] = c;
     }
     if (quoted) {
         snprintf(err, errlen, "field %d has an unterminated quote", index + 1);
         return -1;
     }
-    finish_field(f, i, pos);
+    finish_field(f, text, true, i, pos);
     return 0;
 }
 
@@ -137,6 +157,8 @@ static int split_fields(const char *line, size_t len, char delim, struct field *
                         char *err, size_t errlen)
 {
     len = strip_cr(line, len);
+    if (reserve_split(len, max, err, errlen) != 0)
+        return -1;
     if (delim == HS_CSV_WHITESPACE)
         return split_whitespace(line, len, fields, max, err, errlen);
     size_t pos = 0;
@@ -150,6 +172,20 @@ static int split_fields(const char *line, size_t len, char delim, struct field *
             return -1;
         n++;
     } while (pos <= len && line[pos - 1] == delim);
+    return n;
+}
+
+int hs_csv_fields(const char *line, size_t len, char delim, const char **text, size_t *lens,
+                  int max, char *err, size_t errlen)
+{
+    static struct field fields[HS_CSV_MAX_FIELDS];
+    if (max > HS_CSV_MAX_FIELDS)
+        max = HS_CSV_MAX_FIELDS;
+    int n = split_fields(line, len, delim, fields, max, err, errlen);
+    for (int i = 0; i < n; i++) {
+        text[i] = fields[i].text;
+        lens[i] = fields[i].len;
+    }
     return n;
 }
 
@@ -194,54 +230,49 @@ int hs_csv_dialect_parse(const char *delimiter, const char *decimal_comma,
     return 0;
 }
 
-static int column_named(const char *name)
-{
-    for (int c = 0; c < HS_NCOLS; c++)
-        if (strcasecmp(name, hs_column_names[c]) == 0)
-            return c;
-    return -1;
-}
-
 /* The header split on one delimiter. Returns 0, or -1 with the reason;
  * header->nfields is set either way (-1 when the line could not be split). */
-static int header_with(const char *line, size_t len, char delim, struct hs_csv_header *header,
-                       char *err, size_t errlen)
+static int header_with(const char *line, size_t len, char delim, const struct hs_schema *schema,
+                       struct hs_csv_header *header, char *err, size_t errlen)
 {
-    struct field fields[HS_CSV_MAX_FIELDS];
+    static struct field fields[HS_CSV_MAX_FIELDS];
+    static unsigned char seen[HS_MAX_COLUMNS];
     int n = split_fields(line, len, delim, fields, HS_CSV_MAX_FIELDS, err, errlen);
     header->nfields = n;
     header->delimiter = delim;
+    header->schema = schema;
     if (n < 0)
         return -1;
-    int seen[HS_NCOLS] = {0};
+    memset(seen, 0, (size_t)schema->ncols);
     for (int i = 0; i < n; i++) {
-        int c = column_named(fields[i].text);
+        int c = hs_schema_find(schema, fields[i].text, fields[i].len);
         header->column_of[i] = c;
         if (c >= 0 && seen[c]++) {
-            snprintf(err, errlen, "header names column %s twice", hs_column_names[c]);
+            snprintf(err, errlen, "header names column %s twice", schema->cols[c].header);
             return -1;
         }
     }
-    for (int c = 0; c < HS_NCOLS; c++)
+    for (int c = 0; c < schema->ncols; c++)
         if (!seen[c]) {
-            snprintf(err, errlen, "header lacks column %s (a header row naming the 14 columns "
-                     "CRIM..MEDV is required)", hs_column_names[c]);
+            snprintf(err, errlen, "header lacks column %s (the header must name every column "
+                     "of table %s)", schema->cols[c].header, schema->table);
             return -1;
         }
     return 0;
 }
 
-/* delimiter = auto: the first delimiter that makes the header name the 14
- * columns; if none does, the reason given for the one that split it into
+static const char candidates[] = {',', ';', '\t', '|', HS_CSV_WHITESPACE};
+
+/* delimiter = auto: the first delimiter that makes the header name every
+ * column; if none does, the reason given for the one that split it into
  * the most fields (what the file most likely meant). */
-static int header_auto(const char *line, size_t len, struct hs_csv_header *header, char *err,
-                       size_t errlen)
+static int header_auto(const char *line, size_t len, const struct hs_schema *schema,
+                       struct hs_csv_header *header, char *err, size_t errlen)
 {
-    static const char candidates[] = {',', ';', '\t', '|', HS_CSV_WHITESPACE};
     char why[256] = "";
     int most = -2;
     for (size_t i = 0; i < sizeof candidates; i++) {
-        if (header_with(line, len, candidates[i], header, err, errlen) == 0)
+        if (header_with(line, len, candidates[i], schema, header, err, errlen) == 0)
             return 0;
         if (header->nfields > most) {
             most = header->nfields;
@@ -255,17 +286,17 @@ static int header_auto(const char *line, size_t len, struct hs_csv_header *heade
 int hs_csv_parse_header_as(const char *line, size_t len, const struct hs_csv_dialect *d,
                            struct hs_csv_header *header, char *err, size_t errlen)
 {
-    int rc = d->delimiter ? header_with(line, len, d->delimiter, header, err, errlen)
-                          : header_auto(line, len, header, err, errlen);
+    int rc = d->delimiter ? header_with(line, len, d->delimiter, d->schema, header, err, errlen)
+                          : header_auto(line, len, d->schema, header, err, errlen);
     header->whitespace_rows = d->delimiter == 0 && header->delimiter != HS_CSV_WHITESPACE;
     header->decimal_comma = d->decimal_comma;
     return rc;
 }
 
-int hs_csv_parse_header(const char *line, size_t len, struct hs_csv_header *header,
-                        char *err, size_t errlen)
+int hs_csv_parse_header(const char *line, size_t len, const struct hs_schema *schema,
+                        struct hs_csv_header *header, char *err, size_t errlen)
 {
-    static const struct hs_csv_dialect automatic = {0, HS_DECIMAL_AUTO};
+    const struct hs_csv_dialect automatic = {0, HS_DECIMAL_AUTO, schema};
     return hs_csv_parse_header_as(line, len, &automatic, header, err, errlen);
 }
 
@@ -296,111 +327,88 @@ bool hs_csv_ends_in_quote(const char *line, size_t len, const struct hs_csv_head
     return in_quote;
 }
 
-bool hs_csv_line_is_numeric(const char *line, size_t len)
+static bool names_a_column(const char *line, size_t len, char delim, const struct hs_schema *s)
 {
-    bool digit = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = line[i];
-        digit |= c >= '0' && c <= '9';
-        if (!(c >= '0' && c <= '9') && (c == '\0' || strchr("+-.,;|\"eE \t\r", c) == NULL))
-            return false;
-    }
-    return digit;
+    static struct field fields[HS_CSV_MAX_FIELDS];
+    char err[256];
+    int n = split_fields(line, len, delim, fields, HS_CSV_MAX_FIELDS, err, sizeof err);
+    for (int i = 0; i < n; i++)
+        if (hs_schema_find(s, fields[i].text, fields[i].len) >= 0)
+            return true;
+    return false;
+}
+
+bool hs_csv_line_names_a_column(const char *line, size_t len, const struct hs_csv_dialect *d)
+{
+    if (d->delimiter != 0)
+        return names_a_column(line, len, d->delimiter, d->schema);
+    for (size_t i = 0; i < sizeof candidates; i++)
+        if (names_a_column(line, len, candidates[i], d->schema))
+            return true;
+    return false;
 }
 
 int hs_csv_classic_header(const char *first, size_t len, const struct hs_csv_dialect *d,
                           struct hs_csv_header *header, char *err, size_t errlen)
 {
-    static const char candidates[] = {',', ';', '\t', '|', HS_CSV_WHITESPACE};
-    struct field fields[HS_CSV_MAX_FIELDS];
+    static struct field fields[HS_CSV_MAX_FIELDS];
+    const struct hs_schema *s = d->schema;
     header->delimiter = d->delimiter;
+    header->schema = s;
     for (size_t i = 0; d->delimiter == 0 && i < sizeof candidates; i++)
         if (split_fields(first, len, candidates[i], fields, HS_CSV_MAX_FIELDS, err, errlen) ==
-            HS_NCOLS) {
+            s->ncols) {
             header->delimiter = candidates[i];
             break;
         }
     if (header->delimiter == 0) {
-        snprintf(err, errlen, "without a header, the first line must have the 14 columns "
-                 "CRIM..MEDV in this order, separated by a comma, semicolon, tab, pipe or "
-                 "whitespace");
+        snprintf(err, errlen, "without a header, the first line must have the %d columns "
+                 "%s..%s in this order, separated by a comma, semicolon, tab, pipe or "
+                 "whitespace", s->ncols, s->cols[0].header, s->cols[s->ncols - 1].header);
         return -1;
     }
-    header->nfields = HS_NCOLS;
-    for (int c = 0; c < HS_NCOLS; c++)
+    header->nfields = s->ncols;
+    for (int c = 0; c < s->ncols; c++)
         header->column_of[c] = c;
     header->whitespace_rows = false;
     header->decimal_comma = d->decimal_comma;
     return 0;
 }
 
-/* "0,5" read as 0.5: the one comma of a field becomes a point. Returns where
- * it was, to put it back for a message, or NULL. */
-static char *decimal_comma(struct field *f)
+static int field_count_error(const struct hs_csv_header *header, char delim, int n, char *err,
+                             size_t errlen)
 {
-    char *comma = memchr(f->text, ',', f->len);
-    if (comma == NULL || memchr(comma + 1, ',', f->len - (size_t)(comma - f->text) - 1) != NULL)
-        return NULL;
-    *comma = '.';
-    return comma;
-}
-
-static int parse_value(struct field *f, int column, bool comma_ok, double *out, char *err,
-                       size_t errlen)
-{
-    const char *name = hs_column_names[column];
-    if (f->len == 0) {
-        snprintf(err, errlen, "%s is empty", name);
-        return -1;
-    }
-    char *comma = comma_ok ? decimal_comma(f) : NULL;
-    char *end = (char *)f->text + f->len;
-    double v;
-    errno = 0;
-    if (hs_plain_decimal(f->text, end, &v) != 0)
-        v = strtod(f->text, &end);
-    if (comma != NULL && (end == f->text || *end != '\0' || errno == ERANGE || !isfinite(v)))
-        *comma = ','; /* the message shows the field as it was */
-    if (end == f->text || *end != '\0') {
-        snprintf(err, errlen, "%s is not a number: '%s'", name, f->text);
-        return -1;
-    }
-    if (errno == ERANGE || !isfinite(v)) {
-        snprintf(err, errlen, "%s is out of range: '%s'", name, f->text);
-        return -1;
-    }
-    if (hs_column_is_integer(column) && (v != floor(v) || fabs(v) > 2147483647.0)) {
-        snprintf(err, errlen, "%s must be an integer: '%s'", name, f->text);
-        return -1;
-    }
-    *out = v;
-    return 0;
+    if (delim != header->delimiter)
+        snprintf(err, errlen, "expected %d fields, got %d (split on whitespace: the line has no "
+                 "%s)", header->nfields, n, delimiter_name(header->delimiter));
+    else
+        snprintf(err, errlen, "expected %d fields, got %d", header->nfields, n);
+    return -1;
 }
 
 int hs_csv_parse_record(const char *line, size_t len, const struct hs_csv_header *header,
-                        double values[HS_NCOLS], char *err, size_t errlen)
+                        const struct hs_layout *l, struct hs_item *it, char *err, size_t errlen)
 {
-    struct field fields[HS_CSV_MAX_FIELDS];
+    static struct field fields[HS_CSV_MAX_FIELDS];
     char delim = header->delimiter;
     if (header->whitespace_rows && memchr(line, delim, len) == NULL)
         delim = HS_CSV_WHITESPACE; /* aligned rows under a delimited header */
     int n = split_fields(line, len, delim, fields, HS_CSV_MAX_FIELDS, err, errlen);
     if (n < 0)
         return -1;
-    if (n != header->nfields) {
-        if (delim != header->delimiter)
-            snprintf(err, errlen, "expected %d fields, got %d (split on whitespace: the line "
-                     "has no %s)", header->nfields, n, delimiter_name(header->delimiter));
-        else
-            snprintf(err, errlen, "expected %d fields, got %d", header->nfields, n);
-        return -1;
-    }
-    bool comma_ok = header->decimal_comma == HS_DECIMAL_COMMA ||
-                    (header->decimal_comma == HS_DECIMAL_AUTO && delim != ',');
+    if (n != header->nfields)
+        return field_count_error(header, delim, n, err, errlen);
+    bool comma = header->decimal_comma == HS_DECIMAL_COMMA ||
+                 (header->decimal_comma == HS_DECIMAL_AUTO && delim != ',');
+    struct hs_text text;
+    struct hs_value *v = hs_item_values(it);
+    hs_item_row(it, l, &text);
     for (int i = 0; i < n; i++) {
         int c = header->column_of[i];
-        if (c >= 0 && parse_value(&fields[i], c, comma_ok, &values[c], err, errlen) != 0)
+        if (c >= 0 && hs_value_parse(&l->schema->cols[c], fields[i].text, fields[i].len, comma,
+                                     &v[c], &text, err, errlen) != 0)
             return -1;
     }
+    hs_item_row_done(it, l, &text);
     return 0;
 }

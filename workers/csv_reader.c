@@ -49,7 +49,9 @@ struct reader {
     struct hs_csv_source cur;
     struct hs_checkpoint resume; /* where the predecessor stopped */
     bool has_resume;
-    struct hs_item pending;
+    struct hs_layout layout;     /* the table's item sizes */
+    struct hs_item *pending;     /* the record read last, published with the next */
+    struct hs_item *rejected;    /* a file's refusal */
     bool has_pending;
     uint32_t in_batch;
     uint64_t records;            /* records read by this process, for pacing */
@@ -71,7 +73,7 @@ static bool push(struct reader *r, const struct hs_item *item)
     while ((slot = hs_ring_reserve(ring, 100)) == NULL)
         if (hs_worker_orphaned(r->w))
             return false;
-    memcpy(slot, item, sizeof *item);
+    memcpy(slot, item, hs_item_bytes(item));
     hs_ring_publish(ring);
     atomic_fetch_add_explicit(&r->w->stats->records_out, 1, memory_order_relaxed);
     return true;
@@ -84,14 +86,14 @@ static bool flush_pending(struct reader *r, bool end_of_batch)
     if (!r->has_pending)
         return true;
     if (end_of_batch)
-        r->pending.flags |= HS_ITEM_END_OF_BATCH;
+        r->pending->flags |= HS_ITEM_END_OF_BATCH;
     r->has_pending = false;
-    return push(r, &r->pending);
+    return push(r, r->pending);
 }
 
 static void start_item(struct reader *r, struct hs_item *item)
 {
-    memset(item, 0, offsetof(struct hs_item, u));
+    memset(item, 0, offsetof(struct hs_item, body));
     item->line = r->cur.record_line; /* a record's identity is its first line */
     item->extra_lines = (uint32_t)(r->cur.line - r->cur.record_line);
     item->end_offset = r->cur.offset;
@@ -105,10 +107,7 @@ static void start_item(struct reader *r, struct hs_item *item)
 static void make_dead(struct reader *r, const char *text, size_t len, const char *why,
                       struct hs_item *item)
 {
-    item->kind = HS_ITEM_DEAD;
-    snprintf(item->u.dead.reason, HS_REASON_MAX, "%s", why);
-    item->u.dead.raw_len = (uint32_t)(len < HS_RAW_MAX ? len : HS_RAW_MAX);
-    memcpy(item->u.dead.raw, text, item->u.dead.raw_len);
+    hs_item_dead_letter(item, &r->layout, why, text, len);
     hs_warn("%s:%llu: %s (sent to the dead-letter table)", r->cur.path,
             (unsigned long long)item->line, why);
     atomic_fetch_add_explicit(&r->w->stats->dead_letters, 1, memory_order_relaxed);
@@ -117,11 +116,15 @@ static void make_dead(struct reader *r, const char *text, size_t len, const char
 static void make_item(struct reader *r, const char *text, size_t len, struct hs_item *item)
 {
     char why[HS_REASON_MAX];
+    int max = r->cfg->schema.max_row_bytes;
     start_item(r, item);
-    if (hs_csv_parse_record(text, len, &r->cur.header, item->u.values, why, sizeof why) == 0)
-        item->kind = HS_ITEM_ROW;
-    else
-        make_dead(r, text, len, why, item);
+    if (len > (size_t)max)
+        snprintf(why, sizeof why, "the record is %zu bytes, longer than table.max_row_bytes = %d "
+                 "(its first %u bytes are kept)", len, max, r->layout.raw_cap);
+    else if (hs_csv_parse_record(text, len, &r->cur.header, &r->layout, item, why,
+                                 sizeof why) == 0)
+        return;
+    make_dead(r, text, len, why, item);
 }
 
 /* A file whose header is wrong cannot be read: its first line becomes a dead
@@ -129,12 +132,12 @@ static void make_item(struct reader *r, const char *text, size_t len, struct hs_
 static bool reject_file(struct reader *r)
 {
     char reason[HS_REASON_MAX];
-    struct hs_item item;
+    struct hs_item *item = r->rejected;
     snprintf(reason, sizeof reason, "%s; the file is skipped", r->header_error);
-    start_item(r, &item);
-    make_dead(r, r->cur.buf, strcspn(r->cur.buf, "\r\n"), reason, &item);
-    item.flags |= HS_ITEM_END_OF_BATCH;
-    return flush_pending(r, true) && push(r, &item);
+    start_item(r, item);
+    make_dead(r, r->cur.buf, strcspn(r->cur.buf, "\r\n"), reason, item);
+    item->flags |= HS_ITEM_END_OF_BATCH;
+    return flush_pending(r, true) && push(r, item);
 }
 
 /* ---- reading one file ---- */
@@ -179,10 +182,10 @@ static int read_lines(struct reader *r, bool whole_only)
         r->records++;
         pace(r);
         if (n == HS_CSV_BAD_LINE) { /* not valid in its encoding, or too long */
-            start_item(r, &r->pending);
-            make_dead(r, r->cur.buf, r->cur.buf_len, r->cur.why, &r->pending);
+            start_item(r, r->pending);
+            make_dead(r, r->cur.buf, r->cur.buf_len, r->cur.why, r->pending);
         } else {
-            make_item(r, r->cur.buf, (size_t)n, &r->pending);
+            make_item(r, r->cur.buf, (size_t)n, r->pending);
         }
         r->has_pending = true;
         r->in_batch++;
@@ -430,7 +433,8 @@ static int open_generation(struct reader *r, const char *path, const char *base_
             return OPEN_FATAL;
         }
         if (rc == HS_CSV_EMPTY && !r->follow) {
-            hs_error("%s: the file is empty (a header row naming the 14 columns is required)", path);
+            hs_error("%s: the file is empty (a header row naming the columns of table %s is "
+                     "required)", path, r->cfg->schema.table);
             return OPEN_FATAL;
         }
         if (rc == HS_CSV_BAD_HEADER) {
@@ -579,6 +583,13 @@ static void find_resume(struct reader *r)
     r->has_resume = rc == 0;
 }
 
+static void reader_free(struct reader *r)
+{
+    free(r->pending);
+    free(r->rejected);
+    free(r);
+}
+
 int hs_csv_reader_main(struct hs_worker *w)
 {
     struct reader *r = calloc(1, sizeof *r);
@@ -589,11 +600,19 @@ int hs_csv_reader_main(struct hs_worker *w)
     }
     *r = (struct reader){.w = w, .cfg = w->cfg, .follow = w->cfg->follow != 0,
                          .started_us = hs_now_us()};
+    hs_layout_of(&w->cfg->schema, &r->layout);
+    r->pending = malloc(r->layout.slot_size);
+    r->rejected = malloc(r->layout.slot_size);
     char why[256];
+    if (r->pending == NULL || r->rejected == NULL) {
+        hs_error("out of memory for two records of %u bytes", r->layout.slot_size);
+        reader_free(r);
+        return HS_EXIT_FAILURE;
+    }
     if (hs_csv_format_from(w->cfg->encoding, w->cfg->delimiter, w->cfg->decimal_comma,
-                           w->cfg->header, &r->format, why, sizeof why) != 0) {
+                           w->cfg->header, &w->cfg->schema, &r->format, why, sizeof why) != 0) {
         hs_error("%s", why); /* not reached: checked when the configuration was loaded */
-        free(r);
+        reader_free(r);
         return HS_EXIT_FATAL;
     }
     find_resume(r);
@@ -604,6 +623,6 @@ int hs_csv_reader_main(struct hs_worker *w)
         rc = HS_EXIT_FAILURE;
     hs_info("%s: %s", w->cfg->csv_path, hs_worker_stopping(w) ? "stopped" : "nothing more to read");
     hs_csv_source_close(&r->cur);
-    free(r);
+    reader_free(r);
     return rc;
 }

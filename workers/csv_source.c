@@ -58,7 +58,8 @@ static void name_source(struct hs_csv_source *s, const char *base_src, uint64_t 
 }
 
 int hs_csv_format_from(const char *encoding, const char *delimiter, const char *decimal_comma,
-                       const char *header, struct hs_csv_format *f, char *err, size_t errlen)
+                       const char *header, const struct hs_schema *schema,
+                       struct hs_csv_format *f, char *err, size_t errlen)
 {
     static const char *const words[] = {"auto", "true", "false"};
     memset(f, 0, sizeof *f);
@@ -66,6 +67,7 @@ int hs_csv_format_from(const char *encoding, const char *delimiter, const char *
     if (hs_csv_encoding_check(encoding, err, errlen) != 0 ||
         hs_csv_dialect_parse(delimiter, decimal_comma, &f->dialect, err, errlen) != 0)
         return -1;
+    f->dialect.schema = schema;
     for (f->header = 0; f->header < 3; f->header++)
         if (strcasecmp(header, words[f->header]) == 0)
             return 0;
@@ -515,7 +517,8 @@ enum hs_csv_open hs_csv_source_open(struct hs_csv_source *s, const char *path,
         return HS_CSV_EMPTY;
     }
     if (s->format.header == HS_HEADER_NO ||
-        (s->format.header == HS_HEADER_AUTO && hs_csv_line_is_numeric(s->buf, (size_t)n)))
+        (s->format.header == HS_HEADER_AUTO &&
+         !hs_csv_line_names_a_column(s->buf, (size_t)n, &s->format.dialect)))
         return open_headerless(s, base_src, (size_t)n, why, whylen);
     if (hs_csv_parse_header_as(s->buf, (size_t)n, &s->format.dialect, &s->header, why,
                                whylen) != 0) {

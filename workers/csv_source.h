@@ -40,12 +40,14 @@ enum hs_csv_has_header { HS_HEADER_AUTO = 0, HS_HEADER_YES, HS_HEADER_NO };
 struct hs_csv_format {
     char encoding[HS_CSV_ENCODING_MAX];
     struct hs_csv_dialect dialect;
-    int header; /* enum hs_csv_has_header; auto: a first line of numbers is data */
+    int header; /* enum hs_csv_has_header; auto: a first line naming no column is data */
 };
 
-/* Reads the four settings. Returns 0, or -1 with the reason in err. */
+/* Reads the four settings, for the table `schema`. Returns 0, or -1 with
+ * the reason in err. */
 int hs_csv_format_from(const char *encoding, const char *delimiter, const char *decimal_comma,
-                       const char *header, struct hs_csv_format *f, char *err, size_t errlen);
+                       const char *header, const struct hs_schema *schema,
+                       struct hs_csv_format *f, char *err, size_t errlen);
 
 struct hs_csv_source {
     FILE *file;

@@ -47,49 +47,95 @@ static void put_string(struct hs_buf *out, const char *s, size_t n)
     hs_buf_append(out, "\"", 1);
 }
 
-static void put_row(struct hs_buf *out, const struct hs_item *it)
+/* The keys of a table's columns, each as ",\"name\":", one after the other. */
+static void put_keys(struct hs_buf *keys, const struct hs_schema *s, uint32_t *at)
 {
-    static const char *const keys[HS_NCOLS] = {
-        ",\"CRIM\":", ",\"ZN\":", ",\"INDUS\":", ",\"CHAS\":", ",\"NOX\":", ",\"RM\":",
-        ",\"AGE\":", ",\"DIS\":", ",\"RAD\":", ",\"TAX\":", ",\"PTRATIO\":", ",\"B\":",
-        ",\"LSTAT\":", ",\"MEDV\":"};
-    for (int c = 0; c < HS_NCOLS; c++) {
-        hs_buf_puts(out, keys[c]);
-        hs_buf_double(out, it->u.values[c]);
+    for (int c = 0; c < s->ncols; c++) {
+        at[c] = (uint32_t)keys->len;
+        hs_buf_puts(keys, ",");
+        put_string(keys, s->cols[c].name, strlen(s->cols[c].name));
+        hs_buf_puts(keys, ":");
+    }
+    at[s->ncols] = (uint32_t)keys->len;
+}
+
+static void put_row(struct hs_buf *out, const struct hs_item *it, const struct hs_layout *l,
+                    const struct hs_buf *keys, const uint32_t *at)
+{
+    const struct hs_value *v = hs_item_cvalues(it);
+    const char *text = hs_item_text(it, l->ncols);
+    for (int c = 0; c < l->ncols; c++) {
+        hs_buf_append(out, keys->data + at[c], at[c + 1] - at[c]);
+        hs_value_json(out, &l->schema->cols[c], &v[c], text);
     }
 }
 
 static void put_dead(struct hs_buf *out, const struct hs_item *it)
 {
+    const struct hs_dead_letter *d = hs_item_cdead(it);
     hs_buf_puts(out, ",\"_error\":");
-    put_string(out, it->u.dead.reason, strnlen(it->u.dead.reason, HS_REASON_MAX));
+    put_string(out, d->reason, strnlen(d->reason, HS_REASON_MAX));
     hs_buf_puts(out, ",\"_raw\":");
-    put_string(out, it->u.dead.raw, it->u.dead.raw_len);
+    put_string(out, d->raw, d->raw_len);
 }
 
-void hs_json_encode(struct hs_buf *out, const struct hs_item *const *items, size_t n)
+static void put_object(struct hs_buf *out, const struct hs_item *it, const struct hs_layout *l,
+                       const struct hs_buf *keys, const uint32_t *at)
 {
+    hs_buf_printf(out, "{\"_line\":%llu,\"_ts\":%lld", (unsigned long long)it->line,
+                  (long long)it->read_us);
+    if (it->kind == HS_ITEM_ROW)
+        put_row(out, it, l, keys, at);
+    else
+        put_dead(out, it);
+    hs_buf_append(out, "}", 1);
+}
+
+size_t hs_json_encode(struct hs_buf *out, const struct hs_item *const *items, size_t n,
+                      const struct hs_layout *l, size_t limit)
+{
+    static uint32_t at[HS_MAX_COLUMNS + 1];
+    struct hs_buf keys = {0};
+    size_t done = 0;
+    put_keys(&keys, l->schema, at);
     hs_buf_append(out, "[", 1);
-    for (size_t i = 0; i < n; i++) {
-        const struct hs_item *it = items[i];
-        hs_buf_printf(out, "%s{\"_line\":%llu,\"_ts\":%lld", i ? "," : "",
-                      (unsigned long long)it->line, (long long)it->read_us);
-        if (it->kind == HS_ITEM_ROW)
-            put_row(out, it);
-        else
-            put_dead(out, it);
-        hs_buf_append(out, "}", 1);
+    for (; done < n; done++) {
+        size_t before = out->len;
+        if (done > 0)
+            hs_buf_append(out, ",", 1);
+        put_object(out, items[done], l, &keys, at);
+        if (done > 0 && out->len + 1 > limit) {
+            out->len = before; /* it goes in the next message */
+            break;
+        }
     }
     hs_buf_append(out, "]", 1);
+    hs_buf_free(&keys);
+    return done;
+}
+
+/* The longest JSON a value not kept as text takes: a quoted timestamptz
+ * ("-infinity" aside, 32 characters) or a float in its shortest form. */
+#define VALUE_MAX 40
+
+size_t hs_json_object_max(const struct hs_layout *l)
+{
+    /* every value's text or number at its longest: 6 bytes per byte escaped */
+    size_t row = HS_JSON_HEAD_MAX + 1 + 6 * (size_t)l->text_cap;
+    for (int c = 0; c < l->ncols; c++)
+        row += 6 * strlen(l->schema->cols[c].name) + 4 + VALUE_MAX;
+    size_t dead = HS_JSON_HEAD_MAX + sizeof ",\"_error\":\"\",\"_raw\":\"\"" - 1 +
+                  6 * ((size_t)HS_REASON_MAX + l->raw_cap) + 1;
+    return row > dead ? row : dead;
 }
 
 /* ---- decoding ---- */
 
 struct object_fields {
-    int have[HS_NCOLS];
     int next_column;        /* where to look first: writers send columns in order */
     const jsmntok_t *error, *raw;
     long long line, ts;
+    struct hs_text text;    /* the item's text area */
 };
 
 /* Index of the token after the subtree rooted at t[i], never beyond n.
@@ -207,48 +253,78 @@ static int token_number(const char *msg, const jsmntok_t *t, double *out)
     return (end == text || *end != '\0' || !isfinite(*out)) ? -1 : 0;
 }
 
-static void make_dead(struct hs_item *it, const char *msg, const jsmntok_t *obj,
+static void make_dead(struct hs_json_decoder *d, const char *msg, const jsmntok_t *obj,
                       const char *reason)
 {
-    it->kind = HS_ITEM_DEAD;
-    snprintf(it->u.dead.reason, HS_REASON_MAX, "%s", reason);
-    size_t n = (size_t)(obj->end - obj->start);
-    it->u.dead.raw_len = (uint32_t)(n < HS_RAW_MAX ? n : HS_RAW_MAX);
-    memcpy(it->u.dead.raw, msg + obj->start, it->u.dead.raw_len);
+    hs_item_dead_letter(d->item, d->layout, reason, msg + obj->start,
+                        (size_t)(obj->end - obj->start));
+}
+
+static bool key_is(const char *name, const char *msg, const jsmntok_t *key)
+{
+    size_t n = (size_t)(key->end - key->start);
+    return strlen(name) == n && strncasecmp(msg + key->start, name, n) == 0;
 }
 
 /* The column a key names (any case), or -1; tries `hint` first. */
-static int column_of(const char *msg, const jsmntok_t *key, int hint)
+static int column_of(const struct hs_schema *s, const char *msg, const jsmntok_t *key, int hint)
 {
-    static const size_t name_len[HS_NCOLS] = {4, 2, 5, 4, 3, 2, 3, 3, 3, 3, 7, 1, 5, 4};
-    size_t n = (size_t)(key->end - key->start);
-    for (int i = 0; i < HS_NCOLS; i++) {
-        int c = (hint + i) % HS_NCOLS;
-        if (name_len[c] == n && strncasecmp(msg + key->start, hs_column_names[c], n) == 0)
-            return c;
-    }
-    return -1;
+    if (hint < s->ncols && (key_is(s->cols[hint].name, msg, key) ||
+                            key_is(s->cols[hint].header, msg, key)))
+        return hint;
+    return hs_schema_find(s, msg + key->start, (size_t)(key->end - key->start));
 }
 
-static int read_field(const char *msg, const jsmntok_t *key, const jsmntok_t *val,
-                      struct object_fields *f, struct hs_item *it, char *why, size_t whylen)
+/* A JSON value as the text hs_value_parse reads: a string unescaped (into
+ * the decoder's buffer), anything else as it is. */
+static const char *value_text(struct hs_json_decoder *d, const char *msg, const jsmntok_t *t,
+                              size_t *len)
+{
+    size_t need = (size_t)(t->end - t->start) + 5;
+    if (t->type != JSMN_STRING) {
+        *len = (size_t)(t->end - t->start);
+        return msg + t->start;
+    }
+    if (need > d->unescaped_cap) {
+        char *grown = realloc(d->unescaped, need);
+        if (grown == NULL)
+            return NULL;
+        d->unescaped = grown;
+        d->unescaped_cap = need;
+    }
+    *len = token_text(msg, t, d->unescaped, need);
+    return d->unescaped;
+}
+
+static int read_value(struct hs_json_decoder *d, const char *msg, const jsmntok_t *val, int c,
+                      struct object_fields *f, char *why, size_t whylen)
+{
+    const struct hs_column *col = &d->layout->schema->cols[c];
+    struct hs_value *v = &hs_item_values(d->item)[c];
+    size_t len;
+    d->have[c] = 1;
+    f->next_column = c + 1 < d->layout->ncols ? c + 1 : 0;
+    if (val->type == JSMN_PRIMITIVE && msg[val->start] == 'n') /* null */
+        return hs_value_null(col, v, why, whylen);
+    if (val->type != JSMN_PRIMITIVE && val->type != JSMN_STRING) {
+        snprintf(why, whylen, "%s is not a single value", col->name);
+        return -1;
+    }
+    const char *text = value_text(d, msg, val, &len);
+    if (text == NULL) {
+        snprintf(why, whylen, "%s: out of memory", col->name);
+        return -1;
+    }
+    return hs_value_parse(col, text, len, false, v, &f->text, why, whylen);
+}
+
+static int read_field(struct hs_json_decoder *d, const char *msg, const jsmntok_t *key,
+                      const jsmntok_t *val, struct object_fields *f, char *why, size_t whylen)
 {
     double v;
-    int c = msg[key->start] == '_' ? -1 : column_of(msg, key, f->next_column);
-    if (c >= 0) {
-        if (token_number(msg, val, &v) != 0) {
-            snprintf(why, whylen, "%s is not a number", hs_column_names[c]);
-            return -1;
-        }
-        if (hs_column_is_integer(c) && (v != floor(v) || fabs(v) > 2147483647.0)) {
-            snprintf(why, whylen, "%s must be an integer", hs_column_names[c]);
-            return -1;
-        }
-        it->u.values[c] = v;
-        f->have[c] = 1;
-        f->next_column = (c + 1) % HS_NCOLS;
-        return 0;
-    }
+    int c = msg[key->start] == '_' ? -1 : column_of(d->layout->schema, msg, key, f->next_column);
+    if (c >= 0)
+        return read_value(d, msg, val, c, f, why, whylen);
     if (token_is(msg, key, "_error")) {
         f->error = val;
         return 0;
@@ -270,18 +346,40 @@ static int read_field(const char *msg, const jsmntok_t *key, const jsmntok_t *va
     return 0; /* unknown keys are ignored, as extra CSV columns are */
 }
 
-/* Turns the object at tokens[i] into an item. Returns the next token index. */
-static int decode_object(const char *msg, const jsmntok_t *t, int i, int n, int position,
-                         struct hs_item *it, bool *has_line)
+/* Columns the object did not name: NULL where they may be. */
+static void fill_missing(struct hs_json_decoder *d, char *why, size_t whylen)
+{
+    const struct hs_schema *s = d->layout->schema;
+    struct hs_value *v = hs_item_values(d->item);
+    for (int c = 0; c < s->ncols && why[0] == '\0'; c++)
+        if (!d->have[c] && hs_value_null(&s->cols[c], &v[c], why, whylen) != 0)
+            snprintf(why, whylen, "%s is missing", s->cols[c].name);
+}
+
+/* A dead letter produced upstream: its own reason and raw text. */
+static void take_dead(struct hs_json_decoder *d, const char *msg, const struct object_fields *f)
+{
+    struct hs_dead_letter *dead = hs_item_dead(d->item);
+    d->item->kind = HS_ITEM_DEAD;
+    token_text(msg, f->error, dead->reason, HS_REASON_MAX);
+    dead->raw_len = f->raw ? (uint32_t)token_text(msg, f->raw, dead->raw, d->layout->raw_cap)
+                           : 0;
+    d->item->body_len = (uint32_t)offsetof(struct hs_dead_letter, raw) + dead->raw_len;
+}
+
+/* Turns the object at tokens[i] into d->item. Returns the next token index. */
+static int decode_object(struct hs_json_decoder *d, const char *msg, const jsmntok_t *t, int i,
+                         int n, int position, bool *has_line)
 {
     struct object_fields f = {.line = -1};
     char why[HS_REASON_MAX] = "";
     const jsmntok_t *obj = &t[i];
     int end = skip(t, i, n);
-    it->kind = HS_ITEM_ROW;
+    memset(d->have, 0, (size_t)d->layout->ncols);
+    hs_item_row(d->item, d->layout, &f.text);
     if (obj->type != JSMN_OBJECT) {
-        it->line = (uint64_t)position;
-        make_dead(it, msg, obj, "array element is not an object");
+        d->item->line = (uint64_t)position;
+        make_dead(d, msg, obj, "array element is not an object");
         return end;
     }
     int k = i + 1;
@@ -290,24 +388,20 @@ static int decode_object(const char *msg, const jsmntok_t *t, int i, int n, int 
             snprintf(why, sizeof why, "malformed object (a key without a value)");
             break;
         }
-        read_field(msg, &t[k], &t[k + 1], &f, it, why, sizeof why);
+        read_field(d, msg, &t[k], &t[k + 1], &f, why, sizeof why);
         k = skip(t, k, end); /* the key and its value */
     }
-    it->line = f.line >= 0 ? (uint64_t)f.line : (uint64_t)position;
+    d->item->line = f.line >= 0 ? (uint64_t)f.line : (uint64_t)position;
     *has_line = f.line >= 0;
-    it->read_us = f.ts > 0 ? f.ts : 0;
-    for (int c = 0; c < HS_NCOLS && why[0] == '\0' && f.error == NULL; c++)
-        if (!f.have[c])
-            snprintf(why, sizeof why, "%s is missing", hs_column_names[c]);
-    if (f.error != NULL && why[0] == '\0') {
-        /* A dead letter produced upstream: keep its own reason and raw text. */
-        it->kind = HS_ITEM_DEAD;
-        token_text(msg, f.error, it->u.dead.reason, HS_REASON_MAX);
-        it->u.dead.raw_len = f.raw ? (uint32_t)token_text(msg, f.raw, it->u.dead.raw,
-                                                          HS_RAW_MAX) : 0;
-    } else if (why[0] != '\0') {
-        make_dead(it, msg, obj, why);
-    }
+    d->item->read_us = f.ts > 0 ? f.ts : 0;
+    if (f.error == NULL && why[0] == '\0')
+        fill_missing(d, why, sizeof why);
+    if (f.error != NULL && why[0] == '\0')
+        take_dead(d, msg, &f);
+    else if (why[0] != '\0')
+        make_dead(d, msg, obj, why);
+    else
+        hs_item_row_done(d->item, d->layout, &f.text);
     return end;
 }
 
@@ -382,27 +476,37 @@ int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const
         snprintf(err, errlen, "invalid JSON (data after the array)");
         return -1;
     }
-    struct hs_item item;
     int i = 1;
     for (int k = 0; k < t[0].size; k++) {
-        memset(&item, 0, sizeof item);
+        memset(d->item, 0, offsetof(struct hs_item, body));
         if (i >= ntok) {
             snprintf(err, errlen, "invalid JSON (malformed array)");
             return -1;
         }
         bool own_line = false;
-        i = decode_object(msg, t, i, ntok, k + 1, &item, &own_line);
+        i = decode_object(d, msg, t, i, ntok, k + 1, &own_line);
         if (src == NULL || !own_line)
-            item.line = (uint64_t)k + 1;
-        snprintf(item.src, sizeof item.src, "%s", src != NULL && own_line ? src : position);
-        if (fn(&item, ctx) != 0)
+            d->item->line = (uint64_t)k + 1;
+        snprintf(d->item->src, sizeof d->item->src, "%s", src != NULL && own_line ? src : position);
+        if (fn(d->item, ctx) != 0)
             return -2;
     }
     return t[0].size;
 }
 
+int hs_json_decoder_init(struct hs_json_decoder *d, const struct hs_layout *l)
+{
+    *d = (struct hs_json_decoder){.layout = l};
+    d->item = malloc(l->slot_size);
+    d->have = malloc((size_t)l->ncols);
+    return d->item != NULL && d->have != NULL ? 0 : -1;
+}
+
 void hs_json_decoder_free(struct hs_json_decoder *d)
 {
     free(d->tokens);
+    free(d->item);
+    free(d->have);
+    free(d->unescaped);
     *d = (struct hs_json_decoder){0};
 }

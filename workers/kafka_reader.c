@@ -49,6 +49,7 @@ struct kreader {
     int64_t last_commit_ms, last_lag_ms;
     int64_t starved_since_ms, last_starve_check_ms; /* see rejoin_if_starved() */
     uint32_t next_writer, writer; /* writer of the message being decoded */
+    struct hs_layout layout;
     struct hs_json_decoder decoder;
 };
 
@@ -219,7 +220,7 @@ static int hand_out(const struct hs_item *item, void *ctx)
     while ((slot = hs_ring_reserve(ring, 100)) == NULL)
         if (hs_worker_orphaned(k->w))
             return -1;
-    memcpy(slot, item, sizeof *item);
+    memcpy(slot, item, hs_item_bytes(item));
     hs_ring_publish(ring);
     atomic_fetch_add_explicit(&k->w->stats->records_in, 1, memory_order_relaxed);
     if (item->kind == HS_ITEM_DEAD)
@@ -231,14 +232,13 @@ static int hand_out(const struct hs_item *item, void *ctx)
 static int hand_out_dead_message(struct kreader *k, const rd_kafka_message_t *m,
                                  const char *position, const char *reason)
 {
-    struct hs_item item = {.kind = HS_ITEM_DEAD, .read_us = hs_now_us()};
-    snprintf(item.src, sizeof item.src, "%s", position);
-    snprintf(item.u.dead.reason, HS_REASON_MAX, "%s", reason);
-    item.u.dead.raw_len = (uint32_t)(m->len < HS_RAW_MAX ? m->len : HS_RAW_MAX);
-    if (m->len > 0)
-        memcpy(item.u.dead.raw, m->payload, item.u.dead.raw_len);
+    struct hs_item *item = k->decoder.item; /* free between messages */
+    memset(item, 0, offsetof(struct hs_item, body));
+    item->read_us = hs_now_us();
+    snprintf(item->src, sizeof item->src, "%s", position);
+    hs_item_dead_letter(item, &k->layout, reason, m->len > 0 ? m->payload : "", m->len);
     hs_warn("kafka: message %s: %s (sent to the dead-letter table)", position, reason);
-    return hand_out(&item, k);
+    return hand_out(item, k);
 }
 
 /* The identity housingsup's publisher gives a batch: its key is
@@ -499,8 +499,11 @@ int hs_kafka_reader_main(struct hs_worker *w)
     k->w = w;
     k->topic = w->cfg->topic;
     hs_partitions_init(&k->parts);
+    hs_layout_of(&w->cfg->schema, &k->layout);
     int rc = HS_EXIT_FAILURE;
-    if (create_consumer(k) == 0) {
+    if (hs_json_decoder_init(&k->decoder, &k->layout) != 0)
+        hs_error("out of memory for a record of %u bytes", k->layout.slot_size);
+    else if (create_consumer(k) == 0) {
         hs_info("reading topic %s at %s as group %s", k->topic, w->cfg->bootstrap_servers,
                 w->cfg->group_id);
         rc = read_loop(k);

@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#define NFIELDS (HS_NCOLS + 3)
 
 static void put_u16(struct hs_buf *b, uint16_t v)
 {
@@ -38,24 +37,41 @@ void hs_copy_begin(struct hs_buf *b)
     put_u32(b, 0); /* header extension length */
 }
 
-void hs_copy_row(struct hs_buf *b, const struct hs_item *row)
+void hs_sql_identifier(struct hs_buf *b, const char *name)
 {
-    put_u16(b, NFIELDS);
-    for (int c = 0; c < HS_NCOLS; c++) {
-        if (hs_column_is_integer(c)) {
-            put_u32(b, 4);
-            put_u32(b, (uint32_t)(int32_t)row->u.values[c]);
-        } else {
-            uint64_t bits;
-            memcpy(&bits, &row->u.values[c], sizeof bits);
-            put_u32(b, 8);
-            put_u64(b, bits);
-        }
+    hs_buf_append(b, "\"", 1);
+    for (const char *p = name; *p != '\0'; p++)
+        hs_buf_append(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1); /* a quote is doubled */
+    hs_buf_append(b, "\"", 1);
+}
+
+void hs_copy_columns(struct hs_buf *b, const struct hs_schema *s)
+{
+    for (int c = 0; c < s->ncols; c++) {
+        hs_sql_identifier(b, s->cols[c].name);
+        hs_buf_puts(b, ", ");
     }
-    char src[HS_SRC_MAX];
+    hs_buf_puts(b, "src_file, src_line, read_us");
+}
+
+/* The source's name as text: cut within its array, valid UTF-8. */
+static size_t source_text(const struct hs_item *row, char *src)
+{
     size_t n = strnlen(row->src, HS_SRC_MAX - 1);
     memcpy(src, row->src, n);
     hs_utf8_sanitize(src, n);
+    return n;
+}
+
+void hs_copy_row(struct hs_buf *b, const struct hs_item *row, const struct hs_layout *l)
+{
+    const struct hs_value *v = hs_item_cvalues(row);
+    const char *text = hs_item_text(row, l->ncols);
+    put_u16(b, (uint16_t)(l->ncols + 3));
+    for (int c = 0; c < l->ncols; c++)
+        hs_value_copy(b, &l->schema->cols[c], &v[c], text);
+    char src[HS_SRC_MAX];
+    size_t n = source_text(row, src);
     put_u32(b, (uint32_t)n);
     hs_buf_append(b, src, n);
     put_u32(b, 8);
@@ -70,20 +86,19 @@ void hs_copy_row(struct hs_buf *b, const struct hs_item *row)
 
 void hs_copy_end(struct hs_buf *b) { put_u16(b, UINT16_MAX); }
 
-void hs_copy_json_row(struct hs_buf *b, const struct hs_item *row)
+void hs_copy_json_row(struct hs_buf *b, const struct hs_item *row, const struct hs_layout *l)
 {
-    static const char *const keys[HS_NCOLS] = {
-        "{\"crim\":", ",\"zn\":", ",\"indus\":", ",\"chas\":", ",\"nox\":", ",\"rm\":",
-        ",\"age\":", ",\"dis\":", ",\"rad\":", ",\"tax\":", ",\"ptratio\":", ",\"b\":",
-        ",\"lstat\":", ",\"medv\":"};
-    for (int c = 0; c < HS_NCOLS; c++) {
-        hs_buf_puts(b, keys[c]);
-        hs_buf_double(b, row->u.values[c]);
+    const struct hs_value *v = hs_item_cvalues(row);
+    const char *text = hs_item_text(row, l->ncols);
+    for (int c = 0; c < l->ncols; c++) {
+        const char *name = l->schema->cols[c].name;
+        hs_buf_puts(b, c == 0 ? "{" : ",");
+        hs_buf_json_string(b, name, strlen(name));
+        hs_buf_puts(b, ":");
+        hs_value_json(b, &l->schema->cols[c], &v[c], text);
     }
     char src[HS_SRC_MAX];
-    size_t n = strnlen(row->src, HS_SRC_MAX - 1);
-    memcpy(src, row->src, n);
-    hs_utf8_sanitize(src, n);
+    size_t n = source_text(row, src);
     hs_buf_puts(b, ",\"src_file\":");
     hs_buf_json_string(b, src, n);
     hs_buf_printf(b, ",\"src_line\":%llu,\"read_us\":", (unsigned long long)row->line);
@@ -93,11 +108,33 @@ void hs_copy_json_row(struct hs_buf *b, const struct hs_item *row)
         hs_buf_puts(b, "null}");
 }
 
-void hs_copy_csv_values(struct hs_buf *b, const struct hs_item *row)
+/* One value as a CSV field: quoted when it holds a comma, a quote or a line
+ * break, its quotes doubled. */
+static void csv_field(struct hs_buf *b, const char *s, size_t n)
 {
-    for (int c = 0; c < HS_NCOLS; c++) {
+    if (strcspn(s, ",\"\r\n") >= n) {
+        hs_buf_append(b, s, n);
+        return;
+    }
+    hs_buf_append(b, "\"", 1);
+    for (size_t i = 0; i < n; i++)
+        hs_buf_append(b, s[i] == '"' ? "\"\"" : s + i, s[i] == '"' ? 2 : 1);
+    hs_buf_append(b, "\"", 1);
+}
+
+void hs_copy_csv_values(struct hs_buf *b, const struct hs_item *row, const struct hs_layout *l)
+{
+    const struct hs_value *v = hs_item_cvalues(row);
+    const char *text = hs_item_text(row, l->ncols);
+    struct hs_buf one = {0};
+    for (int c = 0; c < l->ncols; c++) {
+        hs_buf_reset(&one);
+        hs_value_text(&one, &l->schema->cols[c], &v[c], text);
+        hs_buf_append(&one, "", 1); /* a NUL, for strcspn */
         if (c > 0)
             hs_buf_append(b, ",", 1);
-        hs_buf_double(b, row->u.values[c]);
+        if (!hs_buf_failed(&one))
+            csv_field(b, one.data, one.len - 1);
     }
+    hs_buf_free(&one);
 }

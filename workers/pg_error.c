@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pg_schema.h"
+
 static bool per_row(const char *sqlstate)
 {
     static const char *const row_states[] = {"P0001", "P0004", "54000"};
@@ -19,12 +21,13 @@ static bool per_row(const char *sqlstate)
     return false;
 }
 
-enum hs_pg_class hs_pg_classify(const char *sqlstate, const char *constraint)
+enum hs_pg_class hs_pg_classify(const char *sqlstate, const char *constraint, const char *table)
 {
+    char identity[HS_PG_NAME_MAX];
     if (sqlstate == NULL || strlen(sqlstate) != 5)
         return HS_PG_SYSTEM;
-    if (strcmp(sqlstate, "23505") == 0 && constraint != NULL &&
-        strcmp(constraint, HS_IDENTITY_INDEX) == 0)
+    hs_pg_schema_name(table, HS_PG_IDENTITY_SUFFIX, identity);
+    if (strcmp(sqlstate, "23505") == 0 && constraint != NULL && strcmp(constraint, identity) == 0)
         return HS_PG_REPLAY;
     return per_row(sqlstate) ? HS_PG_ROW : HS_PG_SYSTEM;
 }

@@ -7,7 +7,7 @@
  * writer that dies, or loses its connection, writes the same records again.
  * The unique index on (src_file, src_line) refuses a second copy.
  *
- * The fast path COPYs the whole batch straight into housing. When that fails,
+ * The fast path COPYs the whole batch straight into the table. When that fails,
  * the error's SQLSTATE decides (pg_error.h):
  *  - a replay or a refused row: the batch is written again in one careful
  *    transaction, a savepoint per segment. A refused row is found from the
@@ -35,12 +35,11 @@
 #include "pg_conn.h"
 #include "pg_copy.h"
 #include "pg_error.h"
+#include "pg_schema.h"
 #include "record.h"
 #include "utf8.h"
 #include "worker.h"
 
-#define COLUMNS HS_COPY_COLUMNS
-#define VALUE_COLUMNS "crim, zn, indus, chas, nox, rm, age, dis, rad, tax, ptratio, b, lstat, medv"
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 /* A statement waiting this long for a lock gives up (SQLSTATE 55P03) and is
@@ -57,7 +56,7 @@ struct failure {
     char message[HS_REASON_MAX];
 };
 
-/* A row of the batch that will not be in housing, and why. */
+/* A row of the batch that will not be in the table, and why. */
 struct set_aside {
     uint32_t item;
     char sqlstate[6];
@@ -75,12 +74,24 @@ struct batch {
     bool replay;               /* some row was written before: use ON CONFLICT */
 };
 
+/* The statements, made once from the table's name and columns. */
+struct statements {
+    char *copy;       /* COPY t (...) FROM STDIN binary */
+    char *insert;     /* the replay path's INSERT ... ON CONFLICT DO NOTHING */
+    char *collisions; /* rows whose identity is held by other values */
+    char *dead;       /* INSERT INTO t_dead_letter */
+};
+
 struct writer {
     struct hs_worker *w;
     struct hs_ring *ring;
     int number;
+    const char *table;
+    struct hs_layout layout;
+    struct statements sql;
     PGconn *conn;
     struct hs_buf copy;
+    struct hs_buf text;        /* a dead letter's raw bytes as text */
     int backoff_ms;
     struct batch batch;
     struct failure failure; /* why the last attempt at a batch failed */
@@ -95,7 +106,7 @@ static const struct hs_item *item_at(struct writer *wr, uint32_t i)
 
 /* ---- statements ---- */
 
-static void describe_failure(PGconn *conn, PGresult *res, struct failure *f)
+static void describe_failure(PGconn *conn, PGresult *res, const char *table, struct failure *f)
 {
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
     const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -103,16 +114,16 @@ static void describe_failure(PGconn *conn, PGresult *res, struct failure *f)
         msg = PQerrorMessage(conn);
     snprintf(f->sqlstate, sizeof f->sqlstate, "%s", state ? state : "");
     snprintf(f->message, sizeof f->message, "%.*s", (int)strcspn(msg, "\n"), msg);
-    f->cls = hs_pg_classify(state, PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
-    f->copy_row = hs_pg_copy_row(PQresultErrorField(res, PG_DIAG_CONTEXT), "housing");
+    f->cls = hs_pg_classify(state, PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME), table);
+    f->copy_row = hs_pg_copy_row(PQresultErrorField(res, PG_DIAG_CONTEXT), table);
 }
 
 /* True when res has status `want`; otherwise describes the error in f. Clears res. */
-static bool ok_result(PGconn *conn, PGresult *res, ExecStatusType want, struct failure *f)
+static bool ok_result(struct writer *wr, PGresult *res, ExecStatusType want, struct failure *f)
 {
     bool ok = PQresultStatus(res) == want;
     if (!ok)
-        describe_failure(conn, res, f);
+        describe_failure(wr->conn, res, wr->table, f);
     PQclear(res);
     return ok;
 }
@@ -153,7 +164,7 @@ static bool run(struct writer *wr, const char *sql, int n, const char *const *va
                 const int *lengths, const int *formats, struct failure *f)
 {
     PGresult *res = query(wr->conn, sql, n, values, lengths, formats);
-    bool ok = ok_result(wr->conn, res, PGRES_COMMAND_OK, f);
+    bool ok = ok_result(wr, res, PGRES_COMMAND_OK, f);
     if (res != NULL)
         drain_results(wr->conn);
     return ok;
@@ -169,15 +180,14 @@ static bool copy_rows(struct writer *wr, const uint32_t *rows, uint32_t count, s
     hs_buf_reset(&wr->copy);
     hs_copy_begin(&wr->copy);
     for (uint32_t i = 0; i < count; i++)
-        hs_copy_row(&wr->copy, item_at(wr, rows[i]));
+        hs_copy_row(&wr->copy, item_at(wr, rows[i]), &wr->layout);
     hs_copy_end(&wr->copy);
     if (hs_buf_failed(&wr->copy)) {
         *f = (struct failure){.cls = HS_PG_SYSTEM, .message = "out of memory building COPY data"};
         return false;
     }
-    PGresult *res = query(wr->conn, "COPY housing (" COLUMNS ") FROM STDIN WITH (FORMAT binary)",
-                          0, NULL, NULL, NULL);
-    if (!ok_result(wr->conn, res, PGRES_COPY_IN, f)) {
+    PGresult *res = query(wr->conn, wr->sql.copy, 0, NULL, NULL, NULL);
+    if (!ok_result(wr, res, PGRES_COPY_IN, f)) {
         if (res != NULL)
             drain_results(wr->conn);
         return false;
@@ -189,7 +199,7 @@ static bool copy_rows(struct writer *wr, const uint32_t *rows, uint32_t count, s
                  PQerrorMessage(wr->conn));
         return false;
     }
-    bool ok = ok_result(wr->conn, next_result(wr->conn), PGRES_COMMAND_OK, f);
+    bool ok = ok_result(wr, next_result(wr->conn), PGRES_COMMAND_OK, f);
     drain_results(wr->conn);
     return ok;
 }
@@ -203,14 +213,11 @@ static const char *rows_json(struct writer *wr, const uint32_t *rows, uint32_t c
     for (uint32_t i = 0; i < count; i++) {
         if (i > 0)
             hs_buf_append(&wr->copy, ",", 1);
-        hs_copy_json_row(&wr->copy, item_at(wr, rows[i]));
+        hs_copy_json_row(&wr->copy, item_at(wr, rows[i]), &wr->layout);
     }
     hs_buf_append(&wr->copy, "]", 2); /* with the terminating NUL */
     return hs_buf_failed(&wr->copy) ? NULL : wr->copy.data;
 }
-
-#define INPUT_ROWS "json_array_elements($1::json) WITH ORDINALITY AS e(j, ord), " \
-                   "LATERAL json_populate_record(NULL::housing, e.j) AS i"
 
 /* The slow path's statement: only rows whose identity is new are inserted. */
 static bool insert_new_rows(struct writer *wr, const uint32_t *rows, uint32_t count,
@@ -221,9 +228,7 @@ static bool insert_new_rows(struct writer *wr, const uint32_t *rows, uint32_t co
         *f = (struct failure){.cls = HS_PG_SYSTEM, .message = "out of memory building rows"};
         return false;
     }
-    return run(wr, "INSERT INTO housing (" COLUMNS ") SELECT " COLUMNS " FROM "
-               "json_populate_recordset(NULL::housing, $1::json) ON CONFLICT (src_file, src_line) "
-               "DO NOTHING", 1, &json, NULL, NULL, f);
+    return run(wr, wr->sql.insert, 1, &json, NULL, NULL, f);
 }
 
 /* ---- the careful path ---- */
@@ -249,7 +254,7 @@ static void refuse_row(struct writer *wr, uint32_t item, const struct failure *f
 }
 
 /* From here on the batch goes through ON CONFLICT: some of its rows are in
- * housing already. Found on the fast path, or only once COPY got past a
+ * the table already. Found on the fast path, or only once COPY got past a
  * refused row (COPY checks a row's constraints before its unique index). */
 static void note_replay(struct writer *wr)
 {
@@ -328,16 +333,12 @@ static enum outcome write_segment(struct writer *wr, uint32_t lo, uint32_t hi,
 
 /* ---- identity collisions ---- */
 
-#define DIFFERENT_VALUES "(h.crim, h.zn, h.indus, h.chas, h.nox, h.rm, h.age, h.dis, h.rad, " \
-    "h.tax, h.ptratio, h.b, h.lstat, h.medv) IS DISTINCT FROM (i.crim, i.zn, i.indus, i.chas, " \
-    "i.nox, i.rm, i.age, i.dis, i.rad, i.tax, i.ptratio, i.b, i.lstat, i.medv)"
-
-static void report_collision(struct writer *wr, uint32_t item, const char *housing_id)
+static void report_collision(struct writer *wr, uint32_t item, const char *row_id)
 {
     char reason[HS_REASON_MAX];
     const struct hs_item *it = item_at(wr, item);
-    snprintf(reason, sizeof reason, "identity collision: %s:%llu is already housing row id %s, "
-             "with other values", it->src, (unsigned long long)it->line, housing_id);
+    snprintf(reason, sizeof reason, "identity collision: %s:%llu is already %s row id %s, "
+             "with other values", it->src, (unsigned long long)it->line, wr->table, row_id);
     hs_warn("%s (sent to the dead-letter table)", reason);
     set_aside(&wr->batch, item, "", reason);
 }
@@ -360,12 +361,10 @@ static bool find_collisions(struct writer *wr, struct failure *f)
         *f = (struct failure){.cls = HS_PG_SYSTEM, .message = "out of memory building rows"};
         return false;
     }
-    PGresult *res = query(wr->conn, "SELECT e.ord, h.id FROM " INPUT_ROWS " JOIN housing h ON "
-                          "h.src_file = i.src_file AND h.src_line = i.src_line WHERE "
-                          DIFFERENT_VALUES, 1, &json, NULL, NULL);
+    PGresult *res = query(wr->conn, wr->sql.collisions, 1, &json, NULL, NULL);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         bool sent = res != NULL;
-        ok_result(wr->conn, res, PGRES_TUPLES_OK, f);
+        ok_result(wr, res, PGRES_TUPLES_OK, f);
         if (sent)
             drain_results(wr->conn);
         return false;
@@ -386,16 +385,17 @@ static bool insert_dead_letter(struct writer *wr, const char *source, const char
                                const char *sqlstate, const char *raw, uint32_t raw_len,
                                struct failure *f)
 {
-    char text[HS_RAW_MAX * 2 + 1];
-    uint32_t n = raw_len < sizeof text - 1 ? raw_len : (uint32_t)sizeof text - 1;
-    memcpy(text, raw, n);
-    text[n] = '\0';
-    hs_utf8_sanitize(text, n); /* the readable rendering; raw_bytes keeps the bytes */
-    const char *params[5] = {source, reason, text, raw, sqlstate[0] ? sqlstate : NULL};
+    hs_buf_reset(&wr->text);
+    hs_buf_append(&wr->text, raw, raw_len);
+    hs_buf_append(&wr->text, "", 1);
+    if (hs_buf_failed(&wr->text)) {
+        *f = (struct failure){.cls = HS_PG_SYSTEM, .message = "out of memory for a dead letter"};
+        return false;
+    }
+    hs_utf8_sanitize(wr->text.data, raw_len); /* readable; raw_bytes keeps the bytes */
+    const char *params[5] = {source, reason, wr->text.data, raw, sqlstate[0] ? sqlstate : NULL};
     const int lengths[5] = {0, 0, 0, (int)raw_len, 0}, formats[5] = {0, 0, 0, 1, 0};
-    return run(wr, "INSERT INTO housing_dead_letter (source, reason, raw, raw_bytes, sqlstate) "
-               "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", 5, params, lengths,
-               formats, f);
+    return run(wr, wr->sql.dead, 5, params, lengths, formats, f);
 }
 
 static void source_of(const struct hs_item *it, char *out, size_t cap)
@@ -420,9 +420,10 @@ static bool insert_item_dead_letters(struct writer *wr, uint32_t n, struct failu
         if (it->kind != HS_ITEM_DEAD)
             continue;
         source_of(it, source, sizeof source);
-        snprintf(reason, sizeof reason, "%s", it->u.dead.reason);
+        const struct hs_dead_letter *d = hs_item_cdead(it);
+        snprintf(reason, sizeof reason, "%s", d->reason);
         hs_utf8_sanitize(reason, strlen(reason));
-        if (!insert_dead_letter(wr, source, reason, "", it->u.dead.raw, it->u.dead.raw_len, f))
+        if (!insert_dead_letter(wr, source, reason, "", d->raw, d->raw_len, f))
             return false;
     }
     return true;
@@ -439,7 +440,7 @@ static bool insert_set_aside(struct writer *wr, struct failure *f)
         snprintf(reason, sizeof reason, "%s", a->reason);
         hs_utf8_sanitize(reason, strlen(reason));
         hs_buf_reset(&wr->copy);
-        hs_copy_csv_values(&wr->copy, it);
+        hs_copy_csv_values(&wr->copy, it, &wr->layout);
         if (hs_buf_failed(&wr->copy) ||
             !insert_dead_letter(wr, source, reason, a->sqlstate, wr->copy.data,
                                 (uint32_t)wr->copy.len, f))
@@ -464,7 +465,7 @@ static void prepare_batch(struct writer *wr, uint32_t n)
     b->replay = false;
     for (uint32_t i = 0; i < n; i++) {
         b->refused[i] = false;
-        if (hs_item_repair(hs_ring_item(wr->ring, i)) != 0)
+        if (hs_item_repair(hs_ring_item(wr->ring, i), &wr->layout) != 0)
             hs_warn("ring item %llu from the Kafka reader was damaged; repaired",
                     (unsigned long long)(hs_ring_head(wr->ring) + i));
         if (item_at(wr, i)->kind == HS_ITEM_ROW)
@@ -553,19 +554,37 @@ static const char *short_reason(const char *err)
     return out;
 }
 
+/* A new connection's settings, then the table: created when missing, and
+ * verified fit for the rows (pg_schema.h). */
+static bool prepare_session(struct writer *wr, char *err, size_t errlen)
+{
+    struct failure f;
+    if (!exec(wr, "SET lock_timeout = '" LOCK_TIMEOUT "'", &f)) {
+        snprintf(err, errlen, "postgres: SET lock_timeout failed: %s", f.message);
+        return false;
+    }
+    int rc = hs_pg_schema_ensure(wr->conn, &wr->w->cfg->schema, err, errlen);
+    if (rc == HS_PG_SCHEMA_CREATED)
+        hs_info("created table %s, its identity index and its dead-letter table", wr->table);
+    if (rc == HS_PG_SCHEMA_INCOMPATIBLE) /* an operator must act: ask again rarely */
+        wr->backoff_ms = BACKOFF_MAX_MS;
+    return rc == HS_PG_SCHEMA_OK || rc == HS_PG_SCHEMA_CREATED;
+}
+
 static bool connect_with_backoff(struct writer *wr)
 {
+    static char err[HS_PG_SCHEMA_ERR_MAX];
     if (wr->conn != NULL && PQstatus(wr->conn) == CONNECTION_OK)
         return true;
     if (wr->conn != NULL) {
         PQfinish(wr->conn);
         wr->conn = NULL;
     }
-    char app[64], err[1024];
+    char app[64];
     snprintf(app, sizeof app, "housingsup-" HS_ROLE_NAME_WRITER "-%d", wr->number);
     wr->conn = hs_pg_connect(wr->w->cfg->pg_conninfo, wr->w->cfg->pg_sslmode, app, err, sizeof err);
-    struct failure f;
-    if (wr->conn != NULL && exec(wr, "SET lock_timeout = '" LOCK_TIMEOUT "'", &f)) {
+    bool connected = wr->conn != NULL;
+    if (connected && prepare_session(wr, err, sizeof err)) {
         char where[512];
         hs_pg_describe(wr->conn, where, sizeof where);
         hs_info("connected to postgres at %s", where);
@@ -573,14 +592,16 @@ static bool connect_with_backoff(struct writer *wr)
         wr->backoff_ms = 0;
         return true;
     }
-    if (wr->conn != NULL) {
-        snprintf(err, sizeof err, "postgres: SET lock_timeout failed: %s", f.message);
+    if (connected) {
         PQfinish(wr->conn);
         wr->conn = NULL;
     }
     back_off(wr);
     hs_error("%s (retrying in %d ms)", err, wr->backoff_ms);
-    hs_worker_waiting("postgres", "%s", short_reason(err));
+    if (connected) /* reached, but the session or the table is not right */
+        hs_worker_waiting("postgres", "%s", err);
+    else
+        hs_worker_waiting("postgres", "%s", short_reason(err));
     hs_worker_error(HS_ERR_POSTGRES);
     hs_worker_sleep_ms(wr->backoff_ms);
     return false;
@@ -615,9 +636,9 @@ static bool write_batch(struct writer *wr, uint32_t n)
     /* Not the data's fault: nothing is set aside; wait for the cause to go. */
     back_off(wr);
     if (strcmp(wr->failure.sqlstate, SQLSTATE_LOCK_NOT_AVAILABLE) == 0) {
-        hs_warn("postgres: waiting for a lock on housing; %u records wait, retrying in %d ms", n,
-                wr->backoff_ms);
-        hs_worker_waiting("lock", "waiting for a lock on housing");
+        hs_warn("postgres: waiting for a lock on %s; %u records wait, retrying in %d ms",
+                wr->table, n, wr->backoff_ms);
+        hs_worker_waiting("lock", "waiting for a lock on %s", wr->table);
     } else {
         hs_error("postgres: %s (SQLSTATE %s); %u records wait, retrying in %d ms",
                  wr->failure.message, wr->failure.sqlstate[0] ? wr->failure.sqlstate : "none", n,
@@ -658,6 +679,98 @@ static int write_loop(struct writer *wr)
     }
 }
 
+/* ---- the statements ---- */
+
+/* "t" (quoted) and ", " between the columns (each quoted), prefixed. */
+static void column_list(struct hs_buf *b, const struct hs_schema *s, const char *prefix)
+{
+    for (int c = 0; c < s->ncols; c++) {
+        hs_buf_puts(b, c > 0 ? ", " : "");
+        hs_buf_puts(b, prefix);
+        hs_sql_identifier(b, s->cols[c].name);
+    }
+}
+
+/* json_populate_record reads a row of the table from each element of $1. */
+static void input_rows(struct hs_buf *b, const struct hs_schema *s)
+{
+    hs_buf_puts(b, "json_array_elements($1::json) WITH ORDINALITY AS e(j, ord), "
+                   "LATERAL json_populate_record(NULL::");
+    hs_sql_identifier(b, s->table);
+    hs_buf_puts(b, ", e.j) AS i");
+}
+
+static char *copy_sql(const struct hs_schema *s)
+{
+    struct hs_buf b = {0};
+    hs_buf_puts(&b, "COPY ");
+    hs_sql_identifier(&b, s->table);
+    hs_buf_puts(&b, " (");
+    hs_copy_columns(&b, s);
+    hs_buf_puts(&b, ") FROM STDIN WITH (FORMAT binary)");
+    return hs_buf_take_string(&b);
+}
+
+static char *insert_sql(const struct hs_schema *s)
+{
+    struct hs_buf b = {0};
+    hs_buf_puts(&b, "INSERT INTO ");
+    hs_sql_identifier(&b, s->table);
+    hs_buf_puts(&b, " (");
+    hs_copy_columns(&b, s);
+    hs_buf_puts(&b, ") SELECT ");
+    hs_copy_columns(&b, s);
+    hs_buf_puts(&b, " FROM json_populate_recordset(NULL::");
+    hs_sql_identifier(&b, s->table);
+    hs_buf_puts(&b, ", $1::json) ON CONFLICT (src_file, src_line) DO NOTHING");
+    return hs_buf_take_string(&b);
+}
+
+static char *collisions_sql(const struct hs_schema *s)
+{
+    struct hs_buf b = {0};
+    hs_buf_puts(&b, "SELECT e.ord, h.id FROM ");
+    input_rows(&b, s);
+    hs_buf_puts(&b, " JOIN ");
+    hs_sql_identifier(&b, s->table);
+    hs_buf_puts(&b, " h ON h.src_file = i.src_file AND h.src_line = i.src_line WHERE (");
+    column_list(&b, s, "h.");
+    hs_buf_puts(&b, ") IS DISTINCT FROM (");
+    column_list(&b, s, "i.");
+    hs_buf_puts(&b, ")");
+    return hs_buf_take_string(&b);
+}
+
+static char *dead_sql(const struct hs_schema *s)
+{
+    struct hs_buf b = {0}, name = {0};
+    hs_buf_printf(&name, "%s_dead_letter", s->table);
+    hs_buf_append(&name, "", 1);
+    hs_buf_puts(&b, "INSERT INTO ");
+    hs_sql_identifier(&b, hs_buf_failed(&name) ? "" : name.data);
+    hs_buf_puts(&b, " (source, reason, raw, raw_bytes, sqlstate) VALUES ($1, $2, $3, $4, $5) "
+                    "ON CONFLICT DO NOTHING");
+    hs_buf_free(&name);
+    return hs_buf_take_string(&b);
+}
+
+static int make_statements(const struct hs_schema *s, struct statements *sql)
+{
+    sql->copy = copy_sql(s);
+    sql->insert = insert_sql(s);
+    sql->collisions = collisions_sql(s);
+    sql->dead = dead_sql(s);
+    return sql->copy && sql->insert && sql->collisions && sql->dead ? 0 : -1;
+}
+
+static void free_statements(struct statements *sql)
+{
+    free(sql->copy);
+    free(sql->insert);
+    free(sql->collisions);
+    free(sql->dead);
+}
+
 static bool alloc_batch(struct batch *b, uint32_t max)
 {
     b->rows = calloc(max, sizeof *b->rows);
@@ -675,16 +788,21 @@ static void free_batch(struct batch *b)
 
 int hs_pg_writer_main(struct hs_worker *w)
 {
-    struct writer wr = {.w = w, .number = w->slot - HS_ROLE_WRITER0};
+    struct writer wr = {.w = w, .number = w->slot - HS_ROLE_WRITER0,
+                        .table = w->cfg->schema.table};
     wr.ring = w->seg->writer_ring[wr.number];
+    hs_layout_of(&w->cfg->schema, &wr.layout);
     int rc = HS_EXIT_FAILURE;
-    if (alloc_batch(&wr.batch, (uint32_t)w->cfg->writer_batch))
+    if (alloc_batch(&wr.batch, (uint32_t)w->cfg->writer_batch) &&
+        make_statements(&w->cfg->schema, &wr.sql) == 0)
         rc = write_loop(&wr);
     else
         hs_error("out of memory for a batch of %d records", w->cfg->writer_batch);
     if (wr.conn != NULL)
         PQfinish(wr.conn);
     free_batch(&wr.batch);
+    free_statements(&wr.sql);
     hs_buf_free(&wr.copy);
+    hs_buf_free(&wr.text);
     return rc;
 }

@@ -38,6 +38,7 @@ struct publisher {
     uint32_t sent;          /* ring items (from the head) already sent */
     int failed;             /* a delivery failed for good: the exit code */
     size_t refused_len;     /* a message the broker refused as too large, its size */
+    struct hs_layout layout;
     struct hs_buf message;
     const struct hs_item **items;
     struct hs_checkpoint checkpoint;
@@ -139,20 +140,22 @@ static int send_batch(struct publisher *p, uint32_t count)
     hs_buf_reset(&p->message);
     for (uint32_t i = 0; i < count; i++) {
         struct hs_item *it = hs_ring_item(p->ring, p->sent + i);
-        if (hs_item_repair(it) != 0)
+        if (hs_item_repair(it, &p->layout) != 0)
             hs_warn("ring item %llu from the CSV reader was damaged; repaired (%s)",
                     (unsigned long long)(hs_ring_head(p->ring) + p->sent + i),
                     it->kind == HS_ITEM_DEAD ? "kept as a dead letter" : "strings cut");
         p->items[i] = it;
     }
-    hs_json_encode(&p->message, p->items, count);
+    /* A batch whose records do not fit one message goes as several. */
+    count = (uint32_t)hs_json_encode(&p->message, p->items, count, &p->layout,
+                                     (size_t)p->w->cfg->max_message_bytes);
     if (hs_buf_failed(&p->message)) {
         hs_error("out of memory encoding a batch of %u records", count);
         return HS_EXIT_FAILURE;
     }
-    if (p->message.len > (size_t)p->w->cfg->max_message_bytes) {
-        hs_error("a batch of %u records encodes to %zu bytes, more than kafka.max_message_bytes "
-                 "= %d; lower batch_size", count, p->message.len, p->w->cfg->max_message_bytes);
+    if (p->message.len > (size_t)p->w->cfg->max_message_bytes) { /* not reached: see settings.c */
+        hs_error("a record encodes to %zu bytes, more than kafka.max_message_bytes = %d",
+                 p->message.len, p->w->cfg->max_message_bytes);
         return HS_EXIT_FATAL;
     }
     char key[HS_SRC_MAX + 32], why[200];
@@ -245,6 +248,7 @@ static int ensure_topic(struct publisher *p)
 int hs_publisher_main(struct hs_worker *w)
 {
     struct publisher p = {.w = w, .ring = w->seg->csv_ring};
+    hs_layout_of(&w->cfg->schema, &p.layout);
     char why[200];
     int rc = HS_EXIT_FAILURE;
     hs_checkpoint_path(w->cfg->state_dir, p.checkpoint_path, sizeof p.checkpoint_path);

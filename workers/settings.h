@@ -20,12 +20,12 @@ int hs_settings_load(const char *path, struct hs_config *cfg, char *err, size_t 
  * the reload) instead of every file. */
 int hs_settings_check_format(const struct hs_config *cfg, char *err, size_t errlen);
 
-/* Whether a batch of batch_size records always fits in one message of
- * max_message_bytes, encoded at its largest (every record a dead letter
- * whose every byte needs escaping). Returns 0, or -1 with a reason naming
- * `file` and both keys in `err`. A reload checks the new batch_size against
- * the running max_message_bytes, which changes only at the next start. */
-int hs_settings_check_batch(const char *file, int batch_size, int max_message_bytes, char *err,
-                            size_t errlen);
+/* Whether one record of the table, encoded at its largest (every byte of
+ * its text, or of a dead letter's raw input, escaped), fits in one message
+ * of max_message_bytes: a batch is sent as several messages when it does
+ * not fit in one, but a record cannot be split. Returns 0, or -1 with a
+ * reason naming the file, the table and both keys in `err`. */
+int hs_settings_check_message(const struct hs_config *cfg, int max_message_bytes, char *err,
+                              size_t errlen);
 
 #endif

@@ -20,8 +20,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DoubleType, LongType, StructField, StructType
 
-COLUMNS = ["CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX", "PTRATIO",
-           "B", "LSTAT", "MEDV"]
+COLUMNS = ["crim", "zn", "indus", "chas", "nox", "rm", "age", "dis", "rad", "tax", "ptratio",
+           "b", "lstat", "medv"]  # the messages' keys: the table's column names
 SCHEMA = ArrayType(StructType([StructField("_line", LongType())] +
                               [StructField(c, DoubleType()) for c in COLUMNS]))
 
@@ -32,7 +32,7 @@ def write_batch(frame, batch_id):
         return
     buf = io.StringIO()
     for r in rows:
-        values = [str(int(r[c])) if c in ("CHAS", "RAD") else repr(r[c]) for c in COLUMNS]
+        values = [str(int(r[c])) if c in ("chas", "rad") else repr(r[c]) for c in COLUMNS]
         buf.write("\t".join(values + ["spark", str(r["_line"])]) + "\n")
     buf.seek(0)
     with psycopg2.connect("") as conn, conn.cursor() as cur:

@@ -6,8 +6,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}
-targets="fuzz_csv fuzz_json fuzz_formats"
-echo "1..3"
+targets="fuzz_csv fuzz_json fuzz_formats fuzz_value"
+echo "1..4"
 n=0
 for t in $targets; do
     n=$((n + 1))

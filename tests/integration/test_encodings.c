@@ -221,7 +221,7 @@ static void latin1_text_in_a_dead_letter(void **state)
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM housing WHERE src_file LIKE '%s#%%'", r.src);
     assert_int_equal(sql_wait_for(q, 2, 60), 2);
     assert_int_equal(sql_wait_for("SELECT COUNT(*) FROM housing_dead_letter WHERE reason = "
-                                  "U&'NOX is not a number: ''caf\\00E9''' AND raw LIKE "
+                                  "U&'nox is not a double precision: ''caf\\00E9''' AND raw LIKE "
                                   "U&'%caf\\00E9,6,65%'", 1, 60), 1);
     run_stop_cleanly(&r);
 }

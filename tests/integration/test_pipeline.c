@@ -157,9 +157,9 @@ static void bad_lines_become_dead_letters(void **state)
     assert_int_equal(sql_for_src("SELECT SUM(src_line) FROM housing WHERE src_file LIKE '%s#%%'", &r), 2 + 6 + 9);
     struct { int line; const char *reason; } want[] = {
         {3, "expected 14 fields, got 13"},
-        {4, "NOX is not a number: 'abc'"},
+        {4, "nox is not a double precision: 'abc'"},
         {7, "expected 14 fields, got 6 (split on whitespace: the line has no comma)"},
-        {8, "CHAS must be an integer: '2.5'"},
+        {8, "chas is not an integer: '2.5'"},
     };
     for (size_t i = 0; i < 4; i++) {
         char q[512];
@@ -171,7 +171,7 @@ static void bad_lines_become_dead_letters(void **state)
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter WHERE raw = 'this is not csv at all'"), 1);
     assert_int_equal(run_housingsup(&r, "status", out, sizeof out), 0);
     assert_non_null(strstr(out, "DEAD"));
-    assert_true(run_log_contains(&r, ":4: NOX is not a number: 'abc' (sent to the dead-letter table)"));
+    assert_true(run_log_contains(&r, ":4: nox is not a double precision: 'abc' (sent to the dead-letter table)"));
     assert_stops_cleanly(&r);
 }
 
@@ -182,15 +182,15 @@ static void bad_kafka_messages_become_dead_letters(void **state)
 {
     (void)state;
     struct run r;
-    char out[OUT], big[6000], q[512];
+    char out[OUT], big[9000], q[512];
     reset_tables();
     /* 26 messages of 20 records (offsets 0..25), then the limit for what follows */
     run_init(&r, "badmsg", "data/housing.csv", "batch_size = 20");
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
     assert_true(run_log_wait_for(&r, "publishing to topic", 30));
     assert_int_equal(count_rows(&r, 60, 506), 506);
-    /* applies at the next start; 4400 bytes hold a batch of 1 (json.h's HS_JSON_BATCH_MAX) */
-    run_rewrite_config(&r, "batch_size = 1\nkafka { max_message_bytes = 4400 }");
+    /* applies at the next start; 8000 bytes hold one record at its largest (7641) */
+    run_rewrite_config(&r, "batch_size = 1\nkafka { max_message_bytes = 8000 }");
     assert_stops_cleanly(&r);
     assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
 
@@ -217,8 +217,8 @@ static void bad_kafka_messages_become_dead_letters(void **state)
     struct { const char *source, *reason; } want[] = {
         {"kafka:%s/0@26", "invalid JSON (bad character at byte 4)"},
         {"kafka:%s/0@27", "message is not a JSON array of objects"},
-        {"kafka:%s/0@28:1", "MEDV is missing"},
-        {"kafka:%s/0@29", "message of 6000 bytes exceeds kafka.max_message_bytes = 4400"},
+        {"kafka:%s/0@28:1", "medv is missing"},
+        {"kafka:%s/0@29", "message of 9000 bytes exceeds kafka.max_message_bytes = 8000"},
     };
     for (size_t i = 0; i < 4; i++) {
         char source[300];
@@ -229,7 +229,8 @@ static void bad_kafka_messages_become_dead_letters(void **state)
             fail_msg("no dead letter from %s with reason \"%s\"", source, want[i].reason);
     }
     assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter WHERE raw = 'not json'"), 1);
-    assert_int_equal(sql_long("SELECT length(raw) FROM housing_dead_letter WHERE reason LIKE 'message of 6000%'"), 512);
+    /* as much of it as a ring slot holds (hs_layout.raw_cap) */
+    assert_int_equal(sql_long("SELECT length(raw) FROM housing_dead_letter WHERE reason LIKE 'message of 9000%'"), 1060);
     /* the Kafka reader's DEAD column counts them: field 8 of its status line */
     for (int t = 0; t < 20 && run_status_field(&r, "kafka-reader", 8) != 4; t++)
         usleep(100000);

@@ -116,10 +116,8 @@ static void errors_name_file_and_key(void **state)
          ": kafka.security_protocol = sasl_ssl needs kafka.sasl_mechanism = PLAIN, SCRAM-SHA-256 or "
          "SCRAM-SHA-512 (got \"\")"},
         {"kafka { partitions = 1025 }\n", ": partitions = 1025 is out of range [1, 1024]"},
-        {"batch_size = 230\n", ": batch_size = 230 needs messages of up to 1000961 bytes, above "
-         "kafka.max_message_bytes = 1000000; lower batch_size or raise max_message_bytes"},
-        {"batch_size = 1\nkafka { max_message_bytes = 4352 }\n", ": batch_size = 1 needs messages "
-         "of up to 4353 bytes, above kafka.max_message_bytes = 4352; lower batch_size or raise "
+        {"kafka { max_message_bytes = 7640 }\n", ": one record of table housing may encode to "
+         "7641 bytes, above kafka.max_message_bytes = 7640; lower table.max_row_bytes or raise "
          "max_message_bytes"},
         {"postgres { sslmode = \"always\" }\n",
          ": postgres.sslmode = \"always\" is not one of disable, allow, prefer, require, verify-ca, "
@@ -143,22 +141,14 @@ static void limits_hold_at_the_bound(void **state)
     snprintf(text, sizeof text, "kafka { partitions = %d }\n", HS_MAX_PARTITIONS);
     assert_int_equal(load(text, &cfg, err), 0);
     assert_int_equal(cfg.partitions, 1024);
-    /* with the default max_message_bytes, 1000000: 229 * 4352 + 1 = 996609 bytes */
-    assert_int_equal(load("batch_size = 229\n", &cfg, err), 0);
-    snprintf(text, sizeof text, "batch_size = 5000\nkafka { max_message_bytes = %zu }\n",
-             HS_JSON_BATCH_MAX(5000));
-    assert_int_equal(load(text, &cfg, err), 0);
-    snprintf(text, sizeof text, "batch_size = 5000\nkafka { max_message_bytes = %zu }\n",
-             HS_JSON_BATCH_MAX(5000) - 1);
-    assert_int_equal(load(text, &cfg, err), -1);
-    assert_non_null(strstr(err, ": batch_size = 5000 needs messages of up to 21760001 bytes, "
-                                "above kafka.max_message_bytes = 21760000;"));
-    /* a reload checks its batch_size against the running limit the same way */
-    assert_int_equal(hs_settings_check_batch("f", 229, 1000000, err, sizeof err), 0);
-    assert_int_equal(hs_settings_check_batch("f", 230, 1000000, err, sizeof err), -1);
-    assert_string_equal(err, "f: batch_size = 230 needs messages of up to 1000961 bytes, above "
-                             "kafka.max_message_bytes = 1000000; lower batch_size or raise "
-                             "max_message_bytes");
+    /* a batch of any size: it goes as several messages when it does not fit one */
+    assert_int_equal(load("batch_size = 100000\n", &cfg, err), 0);
+    /* one housing record at its largest (a dead letter of 1060 raw bytes, all escaped) */
+    assert_int_equal(load("kafka { max_message_bytes = 7641 }\n", &cfg, err), 0);
+    assert_int_equal(load("table { max_row_bytes = 2048 }\nkafka { max_message_bytes = 7641 }\n",
+                          &cfg, err), -1);
+    assert_non_null(strstr(err, ": one record of table housing may encode to 13785 bytes, above "
+                                "kafka.max_message_bytes = 7641;"));
 }
 
 static void unknown_key_and_syntax_errors(void **state)

@@ -13,18 +13,19 @@
 #include "../harness.h"
 
 #include "../../workers/csv.h"
+#include "../housing.h"
 
 #define HEADER "CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV"
 #define ROW1 "0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24"
 
 static int parse_header(const char *text, struct hs_csv_header *h, char *err)
 {
-    return hs_csv_parse_header(text, strlen(text), h, err, 256);
+    return hs_csv_parse_header(text, strlen(text), housing_schema(), h, err, 256);
 }
 
 static int parse_row(const struct hs_csv_header *h, const char *text, double v[HS_NCOLS], char *err)
 {
-    return hs_csv_parse_record(text, strlen(text), h, v, err, 256);
+    return housing_parse_row(h, text, strlen(text), v, err, 256);
 }
 
 static void header_in_order(void **state)
@@ -57,7 +58,8 @@ static void header_missing_column_is_an_error(void **state)
     struct hs_csv_header h;
     char err[256] = "";
     assert_int_equal(parse_header("CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT", &h, err), -1);
-    assert_string_equal(err, "header lacks column MEDV (a header row naming the 14 columns CRIM..MEDV is required)");
+    assert_string_equal(err, "header lacks column MEDV (the header must name every column of table "
+                             "housing)");
 }
 
 static void header_data_line_instead_of_header(void **state)
@@ -117,14 +119,13 @@ static void record_bad_lines_give_reasons(void **state)
     static const struct bad_case cases[] = {
         {"0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98", "expected 14 fields, got 13"},
         {ROW1 ",7", "expected 14 fields, got 15"},
-        {"0.00632,18,2.31,0,abc,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", "NOX is not a number: 'abc'"},
-        {"0.00632,18,2.31,0,,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", "NOX is empty"},
-        {"0.00632,18,2.31,0.5,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", "CHAS must be an integer: '0.5'"},
-        {"0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,nan", "MEDV is out of range: 'nan'"},
-        {"0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,1e999", "MEDV is out of range: '1e999'"},
+        {"0.00632,18,2.31,0,abc,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", "nox is not a double precision: 'abc'"},
+        {"0.00632,18,2.31,0,,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", "nox may not be NULL"},
+        {"0.00632,18,2.31,0.5,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", "chas is not an integer: '0.5'"},
+        {"0.00632,18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,1e999", "medv is out of range for double precision: '1e999'"},
         {"\"0.00632,18,2.31", "field 1 has an unterminated quote"},
         {"total garbage here", "expected 14 fields, got 3 (split on whitespace: the line has no comma)"},
-        {"1,2,3,4x,5,6,7,8,9,10,11,12,13,14", "CHAS is not a number: '4x'"},
+        {"1,2,3,4x,5,6,7,8,9,10,11,12,13,14", "chas is not an integer: '4x'"},
     };
     struct hs_csv_header h;
     double v[HS_NCOLS];
@@ -165,7 +166,7 @@ static void record_embedded_nul_is_an_error(void **state)
     char err[256];
     const char line[] = "0.1,18,2.31,0,0.5\0x,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24";
     assert_int_equal(parse_header(HEADER, &h, err), 0);
-    assert_int_equal(hs_csv_parse_record(line, sizeof line - 1, &h, v, err, sizeof err), -1);
+    assert_int_equal(housing_parse_row(&h, line, sizeof line - 1, v, err, sizeof err), -1);
     assert_string_equal(err, "field 5 contains a NUL byte");
 }
 
@@ -176,6 +177,7 @@ static int header_as(const char *text, const char *delim, const char *decimal,
 {
     struct hs_csv_dialect d;
     assert_int_equal(hs_csv_dialect_parse(delim, decimal, &d, err, 256), 0);
+    d.schema = housing_schema();
     return hs_csv_parse_header_as(text, strlen(text), &d, h, err, 256);
 }
 
@@ -200,7 +202,8 @@ static void delimiter_auto_decides_from_the_header(void **state)
     }
     /* none fits: the reason for the split with the most fields */
     assert_int_equal(parse_header("CRIM;ZN;INDUS;CHAS;NOX;RM;AGE;DIS;RAD;TAX;PTRATIO;B;LSTAT", &h, err), -1);
-    assert_string_equal(err, "header lacks column MEDV (a header row naming the 14 columns CRIM..MEDV is required)");
+    assert_string_equal(err, "header lacks column MEDV (the header must name every column of table "
+                             "housing)");
 }
 
 static void aligned_rows_under_a_comma_header(void **state)
@@ -234,14 +237,14 @@ static void decimal_commas(void **state)
     assert_int_equal(parse_row(&h, euro, v, err), 0);
     assert_true(v[HS_CRIM] == 0.00632 && v[HS_NOX] == 0.538 && v[HS_B] == 396.9);
     assert_int_equal(parse_row(&h, "0,1,2;18;2,31;0;0,538;6,575;65,2;4,09;1;296;15,3;396,9;4,98;24", v, err), -1);
-    assert_string_equal(err, "CRIM is not a number: '0,1,2'");
+    assert_string_equal(err, "crim is not a double precision: '0,1,2'");
     assert_int_equal(parse_row(&h, "0,1;18;2,31;0,5;0,538;6,575;65,2;4,09;1;296;15,3;396,9;4,98;24", v, err), -1);
-    assert_string_equal(err, "CHAS must be an integer: '0.5'");
+    assert_string_equal(err, "chas is not an integer: '0,5'"); /* as the file has it */
     /* decimal_comma = false: a comma is no decimal point */
     assert_int_equal(header_as("CRIM;ZN;INDUS;CHAS;NOX;RM;AGE;DIS;RAD;TAX;PTRATIO;B;LSTAT;MEDV", "semicolon",
                                "false", &h, err), 0);
     assert_int_equal(parse_row(&h, euro, v, err), -1);
-    assert_string_equal(err, "CRIM is not a number: '0,00632'");
+    assert_string_equal(err, "crim is not a double precision: '0,00632'");
     /* decimal_comma = true with commas between fields: only quoted values can have one */
     assert_int_equal(header_as(HEADER, "auto", "true", &h, err), 0);
     assert_int_equal(parse_row(&h, "\"0,5\",18,2.31,0,0.538,6.575,65.2,4.09,1,296,15.3,396.9,4.98,24", v, err), 0);
@@ -265,23 +268,27 @@ static void dialect_settings(void **state)
 
 /* ---- files without a header ---- */
 
-static void numeric_first_line_is_data(void **state)
+/* header = auto: a first line naming a column is the header, else data. */
+static void first_line_naming_no_column_is_data(void **state)
 {
     (void)state;
-    assert_true(hs_csv_line_is_numeric(ROW1, strlen(ROW1)));
-    assert_true(hs_csv_line_is_numeric(" 0.00632  18.00  2.310\r", 23));
-    assert_false(hs_csv_line_is_numeric("1,2\0003", 5));
-    assert_true(hs_csv_line_is_numeric("0,5;-1e3;\"2\"|+4", 15));
-    assert_false(hs_csv_line_is_numeric(HEADER, strlen(HEADER)));
-    assert_false(hs_csv_line_is_numeric("  ,;  ", 6)); /* no digit */
-    assert_false(hs_csv_line_is_numeric("1,2,NA", 6));
+    struct hs_csv_dialect automatic = {0, HS_DECIMAL_AUTO, housing_schema()};
+    struct hs_csv_dialect semicolon = {';', HS_DECIMAL_AUTO, housing_schema()};
+    assert_false(hs_csv_line_names_a_column(ROW1, strlen(ROW1), &automatic));
+    assert_false(hs_csv_line_names_a_column(" 0.00632  18.00  2.310\r", 23, &automatic));
+    assert_false(hs_csv_line_names_a_column("1,2,NA", 6, &automatic));
+    assert_true(hs_csv_line_names_a_column(HEADER, strlen(HEADER), &automatic));
+    assert_true(hs_csv_line_names_a_column("crim;zn;typo", 12, &automatic));
+    assert_true(hs_csv_line_names_a_column("Note, medv ,x", 13, &automatic)); /* one is enough */
+    assert_false(hs_csv_line_names_a_column(HEADER, strlen(HEADER), &semicolon));
+    assert_true(hs_csv_line_names_a_column("x;\"MEDV\"", 8, &semicolon));
 }
 
 static void classic_columns_without_a_header(void **state)
 {
     (void)state;
-    static const struct hs_csv_dialect automatic = {0, HS_DECIMAL_AUTO};
-    static const struct hs_csv_dialect comma = {',', HS_DECIMAL_AUTO};
+    const struct hs_csv_dialect automatic = {0, HS_DECIMAL_AUTO, housing_schema()};
+    const struct hs_csv_dialect comma = {',', HS_DECIMAL_AUTO, housing_schema()};
     struct hs_csv_header h;
     double v[HS_NCOLS];
     char err[256] = "";
@@ -293,7 +300,9 @@ static void classic_columns_without_a_header(void **state)
     assert_int_equal(hs_csv_classic_header(ROW1, strlen(ROW1), &automatic, &h, err, sizeof err), 0);
     assert_int_equal(h.delimiter, ',');
     assert_int_equal(hs_csv_classic_header("1,2,3", 5, &automatic, &h, err, sizeof err), -1);
-    assert_non_null(strstr(err, "without a header, the first line must have the 14 columns"));
+    assert_string_equal(err, "without a header, the first line must have the 14 columns CRIM..MEDV "
+                             "in this order, separated by a comma, semicolon, tab, pipe or "
+                             "whitespace");
     assert_int_equal(hs_csv_classic_header(ROW1, strlen(ROW1), &comma, &h, err, sizeof err), 0);
     assert_int_equal(parse_row(&h, bare, v, err), -1); /* no whitespace fallback when named */
 }
@@ -336,7 +345,7 @@ int main(void)
         cmocka_unit_test(aligned_rows_under_a_comma_header),
         cmocka_unit_test(decimal_commas),
         cmocka_unit_test(dialect_settings),
-        cmocka_unit_test(numeric_first_line_is_data),
+        cmocka_unit_test(first_line_naming_no_column_is_data),
         cmocka_unit_test(classic_columns_without_a_header),
         cmocka_unit_test(quotes_open_and_close_across_lines),
     };

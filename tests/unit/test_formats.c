@@ -19,6 +19,7 @@
 
 #include "../../workers/csv_decode.h"
 #include "../../workers/csv_source.h"
+#include "../housing.h"
 
 #define ERR 256
 
@@ -27,7 +28,8 @@ static const struct hs_csv_format *fmt(const char *encoding)
 {
     static struct hs_csv_format f;
     char err[ERR];
-    assert_int_equal(hs_csv_format_from(encoding, "auto", "auto", "auto", &f, err, ERR), 0);
+    assert_int_equal(hs_csv_format_from(encoding, "auto", "auto", "auto", housing_schema(), &f,
+                                        err, ERR), 0);
     return &f;
 }
 
@@ -246,10 +248,10 @@ static void every_layout_parses_like_plain(void **state)
         ssize_t n;
         long rows = 0;
         while ((n = hs_csv_source_next(&ref, false)) >= 0) {
-            assert_int_equal(hs_csv_parse_record(ref.buf, (size_t)n, &ref.header, want, why, ERR), 0);
+            assert_int_equal(housing_parse_row(&ref.header, ref.buf, (size_t)n, want, why, ERR), 0);
             n = hs_csv_source_next(&s, false);
             assert_true(n >= 0);
-            if (hs_csv_parse_record(s.buf, (size_t)n, &s.header, got, why, ERR) != 0)
+            if (housing_parse_row(&s.header, s.buf, (size_t)n, got, why, ERR) != 0)
                 fail_msg("%s:%llu: %s", path, (unsigned long long)s.line, why);
             assert_memory_equal(got, want, sizeof want);
             rows++;
@@ -279,7 +281,7 @@ static void quoted_newlines_make_one_record(void **state)
         assert_true(n > 0);
         assert_int_equal(s.record_line, line);
         assert_int_equal(s.line, line + (i % 3 == 0));
-        if (hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, ERR) != 0)
+        if (housing_parse_row(&s.header, s.buf, (size_t)n, v, why, ERR) != 0)
             fail_msg("record %d at line %llu: %s", i, (unsigned long long)line, why);
         if (i % 3 == 0)
             assert_non_null(strstr(s.buf, "with \"\"quotes\"\"\nand a second line\""));
@@ -317,12 +319,12 @@ static void unclosed_quotes_lose_nothing(void **state)
     open_ok(&s, path, "auto");
     ssize_t n = hs_csv_source_next(&s, false);
     assert_int_equal(s.line, 2);
-    assert_int_equal(hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, ERR), -1);
+    assert_int_equal(housing_parse_row(&s.header, s.buf, (size_t)n, v, why, ERR), -1);
     assert_string_equal(why, "field 15 has an unterminated quote");
     for (int i = 0; i < 150; i++) {
         n = hs_csv_source_next(&s, false);
         assert_int_equal(s.record_line, 3 + (uint64_t)i);
-        assert_int_equal(hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, ERR), 0);
+        assert_int_equal(housing_parse_row(&s.header, s.buf, (size_t)n, v, why, ERR), 0);
         assert_true(v[HS_MEDV] == i);
     }
     assert_int_equal(hs_csv_source_next(&s, false), -1);
@@ -344,7 +346,7 @@ static void unclosed_quotes_lose_nothing(void **state)
     n = hs_csv_source_next(&s, true);
     assert_int_equal(s.record_line, 3);
     assert_int_equal(s.line, 4);
-    assert_int_equal(hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, ERR), 0);
+    assert_int_equal(housing_parse_row(&s.header, s.buf, (size_t)n, v, why, ERR), 0);
     hs_csv_source_close(&s);
     unlink(path);
 }
@@ -470,7 +472,7 @@ static void unclosed_quotes_in_gzip_are_read_once(void **state)
     long good = 0, bad = 0;
     while ((n = hs_csv_source_next(&s, false)) != -1) {
         assert_true(n > 0);
-        if (hs_csv_parse_record(s.buf, (size_t)n, &s.header, v, why, ERR) == 0)
+        if (housing_parse_row(&s.header, s.buf, (size_t)n, v, why, ERR) == 0)
             good++;
         else if (strcmp(why, "field 15 has an unterminated quote") == 0)
             bad++;
@@ -500,19 +502,22 @@ static void header_settings(void **state)
     assert_true(hs_csv_source_next(&s, false) > 0);
     assert_int_equal(s.line, 1);
     hs_csv_source_close(&s);
-    assert_int_equal(hs_csv_format_from("auto", "auto", "auto", "true", &f, why, ERR), 0);
+    assert_int_equal(hs_csv_format_from("auto", "auto", "auto", "true", housing_schema(), &f, why,
+                                        ERR), 0);
     assert_int_equal(hs_csv_source_open(&s, path, "x.csv", 0, &f, false, why, ERR), HS_CSV_BAD_HEADER);
     assert_non_null(strstr(why, "header lacks column CRIM"));
     hs_csv_source_close(&s);
-    assert_int_equal(hs_csv_format_from("auto", "auto", "auto", "false", &f, why, ERR), 0);
+    assert_int_equal(hs_csv_format_from("auto", "auto", "auto", "false", housing_schema(), &f, why,
+                                        ERR), 0);
     assert_int_equal(hs_csv_source_open(&s, "data/housing.csv", "x.csv", 0, &f, false, why, ERR),
                      HS_CSV_OPENED);
     assert_int_equal(hs_csv_source_next(&s, false), (ssize_t)strlen("CRIM,ZN,INDUS,CHAS,NOX,RM,AGE,DIS,RAD,TAX,PTRATIO,B,LSTAT,MEDV"));
     double v[HS_NCOLS];
-    assert_int_equal(hs_csv_parse_record(s.buf, strlen(s.buf), &s.header, v, why, ERR), -1);
-    assert_string_equal(why, "CRIM is not a number: 'CRIM'");
+    assert_int_equal(housing_parse_row(&s.header, s.buf, strlen(s.buf), v, why, ERR), -1);
+    assert_string_equal(why, "crim is not a double precision: 'CRIM'");
     hs_csv_source_close(&s);
-    assert_int_equal(hs_csv_format_from("auto", "auto", "auto", "maybe", &f, why, ERR), -1);
+    assert_int_equal(hs_csv_format_from("auto", "auto", "auto", "maybe", housing_schema(), &f, why,
+                                        ERR), -1);
     assert_string_equal(why, "header = \"maybe\" is not one of auto, true, false");
     unlink(path);
 }

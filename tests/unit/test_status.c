@@ -80,7 +80,7 @@ static void reads_back_what_status_writes(void **state)
     config[sizeof config - 1] = '\0';
     memcpy(config, "/\"health\":\"healthy\"", 19);
     struct hs_status st = {.state = HS_STATE_STOPPED_CLEANLY, .pid = 7, .config = config,
-                           .csv = "in.csv", .topic = "t", .health = "degraded", .lag = -1,
+                           .csv = "in.csv", .topic = "t", .table = "housing", .health = "degraded", .lag = -1,
                            .nrows = 1};
     st.rows[0] = (struct hs_status_row){.role = "writer-0", .state = "waiting", .lag = -1,
                                         .ring_fill = -1, .ring_cap = -1, .last_exit = "-",
@@ -109,7 +109,7 @@ static void phase_shows_by_name(void **state)
         assert_string_equal(hs_phase_name(p), names[p]);
     assert_string_equal(hs_phase_name(HS_PHASES), "unknown");
     struct hs_status st = {.state = "stopping", .pid = 7, .uptime_s = 3, .config = "c",
-                           .csv = "in.csv", .topic = "t", .health = "healthy", .lag = -1,
+                           .csv = "in.csv", .topic = "t", .table = "housing", .health = "healthy", .lag = -1,
                            .phase = HS_PHASE_DRAINING_WRITERS};
     struct hs_buf b = {0};
     hs_status_render_json(&st, &b);
