@@ -59,7 +59,7 @@ static cfg_t *config_schema(void)
     static cfg_opt_t table_opts[] = {
         CFG_STR("name", "housing", CFGF_NONE),
         CFG_BOOL("create", cfg_true, CFGF_NONE),
-        CFG_INT("max_row_bytes", 1024, CFGF_NONE),
+        CFG_INT("max_row_bytes", 512, CFGF_NONE),
         CFG_SEC("column", column_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
         CFG_END()};
     static cfg_opt_t opts[] = {

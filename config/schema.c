@@ -37,7 +37,7 @@ void hs_schema_housing(struct hs_schema *s)
     memset(s, 0, sizeof *s);
     snprintf(s->table, sizeof s->table, "housing");
     s->create = true;
-    s->max_row_bytes = 1024;
+    s->max_row_bytes = 512;
     s->ncols = (int)(sizeof names / sizeof names[0]);
     for (int c = 0; c < s->ncols; c++) {
         struct hs_column *col = &s->cols[c];

@@ -116,8 +116,8 @@ static void errors_name_file_and_key(void **state)
          ": kafka.security_protocol = sasl_ssl needs kafka.sasl_mechanism = PLAIN, SCRAM-SHA-256 or "
          "SCRAM-SHA-512 (got \"\")"},
         {"kafka { partitions = 1025 }\n", ": partitions = 1025 is out of range [1, 1024]"},
-        {"kafka { max_message_bytes = 7640 }\n", ": one record of table housing may encode to "
-         "7641 bytes, above kafka.max_message_bytes = 7640; lower table.max_row_bytes or raise "
+        {"kafka { max_message_bytes = 4568 }\n", ": one record of table housing may encode to "
+         "4569 bytes, above kafka.max_message_bytes = 4568; lower table.max_row_bytes or raise "
          "max_message_bytes"},
         {"postgres { sslmode = \"always\" }\n",
          ": postgres.sslmode = \"always\" is not one of disable, allow, prefer, require, verify-ca, "
@@ -143,12 +143,12 @@ static void limits_hold_at_the_bound(void **state)
     assert_int_equal(cfg.partitions, 1024);
     /* a batch of any size: it goes as several messages when it does not fit one */
     assert_int_equal(load("batch_size = 100000\n", &cfg, err), 0);
-    /* one housing record at its largest (a dead letter of 1060 raw bytes, all escaped) */
-    assert_int_equal(load("kafka { max_message_bytes = 7641 }\n", &cfg, err), 0);
-    assert_int_equal(load("table { max_row_bytes = 2048 }\nkafka { max_message_bytes = 7641 }\n",
+    /* one housing record at its largest (a dead letter of 548 raw bytes, all escaped) */
+    assert_int_equal(load("kafka { max_message_bytes = 4569 }\n", &cfg, err), 0);
+    assert_int_equal(load("table { max_row_bytes = 2048 }\nkafka { max_message_bytes = 4569 }\n",
                           &cfg, err), -1);
     assert_non_null(strstr(err, ": one record of table housing may encode to 13785 bytes, above "
-                                "kafka.max_message_bytes = 7641;"));
+                                "kafka.max_message_bytes = 4569;"));
 }
 
 static void unknown_key_and_syntax_errors(void **state)
@@ -230,7 +230,7 @@ static void table_section(void **state)
     assert_int_equal(cfg.schema.cols[13].type, HS_TYPE_DOUBLE);
     assert_false(cfg.schema.cols[13].nullable);
     assert_true(cfg.schema.create);
-    assert_int_equal(cfg.schema.max_row_bytes, 1024);
+    assert_int_equal(cfg.schema.max_row_bytes, 512);
 
     assert_int_equal(load("table {\n name = \"trips\"\n create = false\n max_row_bytes = 9000\n"
                           " column fare { type = \"NUMERIC(10, 2)\" nullable = true null = \"NA\" }\n"
