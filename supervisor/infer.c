@@ -334,9 +334,12 @@ static int infer_from(const char *path, struct hs_schema *s, FILE *out, char *er
     struct hs_csv_format f;
     struct hs_layout l;
     hs_layout_of(s, &l);
-    if (hs_csv_format_from("auto", "auto", "auto", "true", s, &f, err, errlen) != 0 ||
-        hs_csv_source_open(&src, path, "infer", 0, &f, false, err, errlen) != HS_CSV_OPENED)
+    if (hs_csv_format_from("auto", "auto", "auto", "true", s, &f, err, errlen) != 0)
         return -1;
+    if (hs_csv_source_open(&src, path, "infer", 0, &f, false, err, errlen) != HS_CSV_OPENED) {
+        hs_csv_source_close(&src);
+        return -1;
+    }
     memset(&sm, 0, sizeof sm);
     for (int c = 0; c < s->ncols; c++)
         hs_infer_column_init(&sm.cols[c]);

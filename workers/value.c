@@ -740,6 +740,10 @@ static int read_timestamp(const char *s, size_t len, bool tz, int64_t *usecs)
 {
     int64_t days, tod, offset = 0;
     size_t end;
+    if (len == 10 && read_date(s, &days) == 0) { /* a date alone is its midnight, as in PostgreSQL */
+        *usecs = days * USECS_PER_DAY;
+        return 0;
+    }
     if (len < 16 || (s[10] != ' ' && s[10] != 'T' && s[10] != 't') || read_date(s, &days) != 0 ||
         read_time(s + 11, len - 11, &tod, &end) != 0)
         return -1;
