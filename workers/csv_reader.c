@@ -671,8 +671,7 @@ static void find_resume(struct reader *r)
 
 static void reader_free(struct reader *r)
 {
-    if (r->follow)
-        hs_watch_close(&r->watch);
+    hs_watch_close(&r->watch);
     free(r->pending);
     free(r->rejected);
     free(r);
@@ -687,7 +686,8 @@ int hs_csv_reader_main(struct hs_worker *w)
         return HS_EXIT_FAILURE;
     }
     *r = (struct reader){.w = w, .cfg = w->cfg, .follow = w->cfg->follow != 0,
-                         .started_us = hs_now_us()};
+                         .started_us = hs_now_us(),
+                         .watch = {.fd = -1, .file_wd = -1, .dir_wd = -1}};
     hs_layout_of(&w->cfg->schema, &r->layout);
     r->pending = malloc(r->layout.slot_size);
     r->rejected = malloc(r->layout.slot_size);
