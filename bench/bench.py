@@ -225,8 +225,9 @@ def follow_latency(appends, interval_ms, binary=BIN):
     """Follow mode on an idle pipeline: housingsup follows a file, to which `appends` single
     lines are then appended `interval_ms` apart (one write each). Per line, its commit time
     (pg_xact_commit_timestamp) minus the wall-clock time just before it was written; and,
-    to tell where the time goes, the part of it until the CSV reader read the line (read_us).
-    Returns {p50, p99, max, read_p50, read_p99} in ms."""
+    to tell where the time goes, the part of it until the CSV reader read the line (read_us)
+    and the part after (through Kafka into PostgreSQL).
+    Returns {p50, p99, max, read_p50, read_p99, after_read_p50, after_read_p99} in ms."""
     reset_table()
     source, _ = generate(max(1000, appends + 1))
     with open(source) as f:
@@ -254,13 +255,15 @@ def follow_latency(appends, interval_ms, binary=BIN):
         run.command("stop")
     rows = psql("SELECT src_line, EXTRACT(EPOCH FROM pg_xact_commit_timestamp(xmin)) * 1e6, read_us "
                 "FROM housing WHERE src_line > 2").splitlines()
-    total, read = [], []
+    total, read, after = [], [], []
     for row in rows:
         line, commit_us, read_us = row.split("|")
         total.append((float(commit_us) - appended[int(line)]) / 1000)
         read.append((float(read_us) - appended[int(line)]) / 1000)
+        after.append((float(commit_us) - float(read_us)) / 1000)
     return {"p50": percentile(total, 50), "p99": percentile(total, 99), "max": max(total),
-            "read_p50": percentile(read, 50), "read_p99": percentile(read, 99)}
+            "read_p50": percentile(read, 50), "read_p99": percentile(read, 99),
+            "after_read_p50": percentile(after, 50), "after_read_p99": percentile(after, 99)}
 
 
 def follow_latency_runs(appends, interval_ms, repeats):
@@ -269,10 +272,10 @@ def follow_latency_runs(appends, interval_ms, repeats):
         runs.append(follow_latency(appends, interval_ms))
         r = runs[-1]
         print(f"  follow latency run {i + 1}/{repeats}: p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
-              f"max {r['max']:.1f} ms (until read: p50 {r['read_p50']:.1f}, p99 {r['read_p99']:.1f})",
-              flush=True)
+              f"max {r['max']:.1f} ms (until read: p50 {r['read_p50']:.1f}, p99 {r['read_p99']:.1f}; "
+              f"after: p50 {r['after_read_p50']:.1f}, p99 {r['after_read_p99']:.1f})", flush=True)
     out = {"appends": appends, "interval_ms": interval_ms}
-    for k in ("p50", "p99", "max", "read_p50", "read_p99"):
+    for k in ("p50", "p99", "max", "read_p50", "read_p99", "after_read_p50", "after_read_p99"):
         out[k] = summarize([r[k] for r in runs])
     return out
 
