@@ -50,6 +50,7 @@
 #define FOLLOW_POLL_MS 200
 #define DIRECTORY_POLL_MS 500
 #define WAIT_SLICE_MS 100 /* how often a wait beats the heartbeat and looks for a stop */
+#define LINGER_US 2000    /* see linger() */
 
 struct reader {
     struct hs_worker *w;
@@ -73,6 +74,8 @@ struct reader {
     struct hs_watch watch;       /* follow: what wakes the reader */
     bool watch_failed;           /* inotify trouble, reported once */
     int file_poll_ms, dir_poll_ms;
+    int64_t batch_started_us;    /* when the first record of the open batch was read */
+    int64_t paused_us;           /* follow: when the input last ran out */
 };
 
 enum { READ_END, READ_STOP, READ_FAILED };
@@ -202,7 +205,8 @@ static int read_lines(struct reader *r, bool whole_only)
             make_item(r, r->cur.buf, (size_t)n, r->pending);
         }
         r->has_pending = true;
-        r->in_batch++;
+        if (r->in_batch++ == 0)
+            r->batch_started_us = r->pending->read_us;
         if (hs_worker_orphaned(r->w))
             return READ_FAILED;
     }
@@ -288,26 +292,53 @@ static bool must_stop(struct reader *r)
     return hs_worker_stopping(r->w) || hs_worker_orphaned(r->w);
 }
 
+/* One wait on the watch; on trouble, the slow poll from now on. */
+static bool changed_within(struct reader *r, int ms)
+{
+    char why[256];
+    int rc = hs_watch_wait(&r->watch, ms, why, sizeof why);
+    if (rc < 0) {
+        watch_trouble(r, why);
+        hs_watch_close(&r->watch);
+    }
+    return rc > 0;
+}
+
 /* Waits until the input changes or period_ms pass, beating the heartbeat.
  * A watch set just now may have missed a change: then it looks at once.
  * False when the reader must stop. */
 static bool wait_for_change(struct reader *r, int period_ms)
 {
-    char why[256];
     int64_t end = hs_monotonic_ms() + period_ms;
     bool changed = watch_input(r);
     for (int64_t left = period_ms; !changed && left > 0; left = end - hs_monotonic_ms()) {
-        int rc = hs_watch_wait(&r->watch, left < WAIT_SLICE_MS ? (int)left : WAIT_SLICE_MS, why,
-                               sizeof why);
-        if (rc < 0) {
-            watch_trouble(r, why);
-            hs_watch_close(&r->watch);
-        }
-        changed = rc > 0;
+        changed = changed_within(r, left < WAIT_SLICE_MS ? (int)left : WAIT_SLICE_MS);
         if (must_stop(r))
             return false;
     }
     return !must_stop(r);
+}
+
+/* While lines stream in (the last batch went out less than LINGER_US ago),
+ * a partly filled batch waits, as with Kafka's linger.ms, until LINGER_US
+ * after its first record, then takes what has come meanwhile: a steady
+ * stream goes out in batches, not a message (and a wake-up) per line. A line
+ * after a pause goes out at once. True when it waited. */
+static bool linger(struct reader *r)
+{
+    int64_t now = hs_now_us(), left = r->batch_started_us + LINGER_US - now;
+    if (!r->has_pending || now - r->paused_us >= LINGER_US || left <= 0)
+        return false;
+    usleep((useconds_t)left);
+    return true;
+}
+
+/* The input ran out: what has come so far goes out now. */
+static bool flush_at_pause(struct reader *r)
+{
+    if (r->has_pending)
+        r->paused_us = hs_now_us();
+    return flush_pending(r, true);
 }
 
 /* Reads the open file to its end; when following, goes on waiting for lines
@@ -317,7 +348,9 @@ static int read_open_file(struct reader *r, const char *path)
 {
     int rc = read_lines(r, r->tail);
     while (rc == READ_END && r->tail && !hs_csv_source_replaced(&r->cur, path)) {
-        if (!flush_pending(r, true)) /* what has come so far goes out now */
+        if (linger(r))
+            rc = read_lines(r, true);
+        else if (!flush_at_pause(r))
             rc = READ_FAILED;
         else if (!wait_for_change(r, r->file_poll_ms))
             rc = READ_STOP;
