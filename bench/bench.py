@@ -283,7 +283,7 @@ def follow_latency_runs(appends, interval_ms, repeats):
 def follow_report(r):
     """The follow latency lines of the table, and its rows of results.csv."""
     f = r["follow_latency_ms"]
-    label = f"follow latency %s, {f['appends']} appends {f['interval_ms']} ms apart, ms"
+    label = f"follow latency %s (1 line per {f['interval_ms']} ms), ms"
     lines = [f"{label % p:<44} {f[p]['median']:>12.1f}  ({f[p]['min']:.1f}..{f[p]['max']:.1f})"
              for p in ("p50", "p99", "max")]
     rows = [[f"follow_latency_{p}_ms", f[p]["median"], f[p]["min"], f[p]["max"]] for p in ("p50", "p99", "max")]
