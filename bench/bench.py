@@ -205,6 +205,91 @@ def latency(csv_path, rows, rate, warmup_rows):
     return [float(x) for x in psql(q).strip("{}").split(",")]
 
 
+def percentile(values, q):
+    """The q-th percentile (0..100) of values, interpolated as percentile_cont does."""
+    v = sorted(values)
+    k = (len(v) - 1) * q / 100
+    lo = int(k)
+    return v[lo] + (v[min(lo + 1, len(v) - 1)] - v[lo]) * (k - lo)
+
+
+def wait_rows(query, rows, timeout=60):
+    t0 = time.monotonic()
+    while int(psql(query)) < rows:
+        if time.monotonic() - t0 > timeout:
+            raise RuntimeError(f"{query}: fewer than {rows} rows after {timeout}s")
+        time.sleep(0.05)
+
+
+def follow_latency(appends, interval_ms, binary=BIN):
+    """Follow mode on an idle pipeline: housingsup follows a file, to which `appends` single
+    lines are then appended `interval_ms` apart (one write each). Per line, its commit time
+    (pg_xact_commit_timestamp) minus the wall-clock time just before it was written; and,
+    to tell where the time goes, the part of it until the CSV reader read the line (read_us)
+    and the part after (through Kafka into PostgreSQL).
+    Returns {p50, p99, max, read_p50, read_p99, after_read_p50, after_read_p99} in ms."""
+    reset_table()
+    source, _ = generate(max(1000, appends + 1))
+    with open(source) as f:
+        lines = [f.readline() for _ in range(appends + 2)]  # the header, a first row, the appends
+    path = os.path.join(WORK, f"follow-{os.getpid()}-{Run.count + 1}.csv")
+    with open(path, "w") as f:
+        f.writelines(lines[:2])
+    run = Run(path, binary=binary)
+    with open(run.config, "a") as f:
+        f.write("follow = true\n")
+    run.command("start")
+    appended = {}
+    try:
+        wait_rows("SELECT COUNT(*) FROM housing", 1)  # started: the consumer group is joined
+        time.sleep(0.5)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        t0 = time.monotonic()
+        for i, line in enumerate(lines[2:]):
+            time.sleep(max(0.0, t0 + i * interval_ms / 1000 - time.monotonic()))
+            appended[i + 3] = time.time() * 1e6
+            os.write(fd, line.encode())
+        os.close(fd)
+        wait_rows("SELECT COUNT(*) FROM housing WHERE src_line > 2", appends)
+    finally:
+        run.command("stop")
+    rows = psql("SELECT src_line, EXTRACT(EPOCH FROM pg_xact_commit_timestamp(xmin)) * 1e6, read_us "
+                "FROM housing WHERE src_line > 2").splitlines()
+    total, read, after = [], [], []
+    for row in rows:
+        line, commit_us, read_us = row.split("|")
+        total.append((float(commit_us) - appended[int(line)]) / 1000)
+        read.append((float(read_us) - appended[int(line)]) / 1000)
+        after.append((float(commit_us) - float(read_us)) / 1000)
+    return {"p50": percentile(total, 50), "p99": percentile(total, 99), "max": max(total),
+            "read_p50": percentile(read, 50), "read_p99": percentile(read, 99),
+            "after_read_p50": percentile(after, 50), "after_read_p99": percentile(after, 99)}
+
+
+def follow_latency_runs(appends, interval_ms, repeats):
+    runs = []
+    for i in range(repeats):
+        runs.append(follow_latency(appends, interval_ms))
+        r = runs[-1]
+        print(f"  follow latency run {i + 1}/{repeats}: p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, "
+              f"max {r['max']:.1f} ms (until read: p50 {r['read_p50']:.1f}, p99 {r['read_p99']:.1f}; "
+              f"after: p50 {r['after_read_p50']:.1f}, p99 {r['after_read_p99']:.1f})", flush=True)
+    out = {"appends": appends, "interval_ms": interval_ms}
+    for k in ("p50", "p99", "max", "read_p50", "read_p99", "after_read_p50", "after_read_p99"):
+        out[k] = summarize([r[k] for r in runs])
+    return out
+
+
+def follow_report(r):
+    """The follow latency lines of the table, and its rows of results.csv."""
+    f = r["follow_latency_ms"]
+    label = f"follow latency %s (1 line per {f['interval_ms']} ms), ms"
+    lines = [f"{label % p:<44} {f[p]['median']:>12.1f}  ({f[p]['min']:.1f}..{f[p]['max']:.1f})"
+             for p in ("p50", "p99", "max")]
+    rows = [[f"follow_latency_{p}_ms", f[p]["median"], f[p]["min"], f[p]["max"]] for p in ("p50", "p99", "max")]
+    return lines, rows
+
+
 def summarize(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values),
             "runs": values}
@@ -228,6 +313,10 @@ def main():
     ap.add_argument("--latency-rate", type=int, default=10000)
     ap.add_argument("--latency-seconds", type=int, default=30)
     ap.add_argument("--latency-warmup", type=int, default=5, help="seconds of load before measuring")
+    ap.add_argument("--follow-appends", type=int, default=200,
+                    help="follow latency: lines appended one by one to a followed file")
+    ap.add_argument("--follow-interval-ms", type=int, default=50)
+    ap.add_argument("--follow-only", action="store_true", help="only the follow latency, printed")
     ap.add_argument("--refuse-every", type=int, default=10000,
                     help="the refused-rows run: a CHECK constraint refuses one row in this many")
     ap.add_argument("--smoke", action="store_true", help="1,000 rows, one run of each, for make test")
@@ -240,6 +329,11 @@ def main():
         args.rows, args.repeats, args.no_scaling, args.no_spark = 1000, 1, True, True
         args.latency_rate, args.latency_seconds, args.latency_warmup = 1000, 1, 3
         args.refuse_every = 100
+        args.follow_appends = 5
+    if args.follow_only:
+        print(json.dumps(follow_latency_runs(args.follow_appends, args.follow_interval_ms, args.repeats),
+                         indent=1))
+        return
 
     rows = args.rows
     csv_path, copy_path = generate(rows)
@@ -290,6 +384,9 @@ def main():
                              "warmup_seconds": args.latency_warmup,
                              "p50": summarize([l[0] for l in lat]), "p95": summarize([l[1] for l in lat]),
                              "p99": summarize([l[2] for l in lat])}
+
+    results["follow_latency_ms"] = follow_latency_runs(args.follow_appends, args.follow_interval_ms,
+                                                       args.repeats)
 
     if args.big:
         big_csv, _ = generate(10000000)
@@ -385,6 +482,8 @@ def report(r, results_dir):
     for p in ("p50", "p95", "p99"):
         lines.append(f"{'latency ' + p + ' at ' + format(lat['offered_rows_s'], ',') + ' rows/s, ms':<44} "
                      f"{lat[p]['median']:>12.1f}  ({lat[p]['min']:.1f}..{lat[p]['max']:.1f})")
+    follow_lines, follow_rows = follow_report(r)
+    lines += follow_lines
     for size, pss in r["housingsup_peak_pss_mib"].items():
         lines.append(f"{'peak memory, all processes, ' + format(int(size), ',') + ' rows, MiB':<44} "
                      f"{pss:>12.1f}  (Pss; Rss {r['housingsup_peak_rss_mib'][size]:.1f})")
@@ -407,6 +506,7 @@ def report(r, results_dir):
         w.writerow([f"housingsup_refused_1_in_{r['refused']['every']}_rows_s", s["median"], s["min"], s["max"]])
         for p in ("p50", "p95", "p99"):
             w.writerow([f"latency_{p}_ms", lat[p]["median"], lat[p]["min"], lat[p]["max"]])
+        w.writerows(follow_rows)
         for size, pss in r["housingsup_peak_pss_mib"].items():
             w.writerow([f"peak_pss_mib_{size}", pss, pss, pss])
         for k, v in r.get("scaling_rows_s", {}).items():

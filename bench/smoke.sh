@@ -17,6 +17,8 @@ for p in ("p50", "p95", "p99"):
     assert r["latency_ms"][p]["median"] > 0, p
 assert r["housingsup_peak_pss_mib"]["1000"] > 0
 assert r["refused"]["refused_rows"] == 10 and r["refused"]["rows_s"]["median"] > 0
+f = r["follow_latency_ms"]
+assert f["appends"] == 5 and all(f[p]["median"] > 0 for p in ("p50", "p99", "max")), f
 PY
 then
     echo "ok 1 - bench smoke: every figure measured on 1,000 rows"

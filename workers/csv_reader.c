@@ -9,8 +9,15 @@
  *     and created again, or truncated) it finishes the old file and reads the
  *     new one as the next generation: source name "<name>~1", "~2", ...
  *   - csv_path is a directory: its *.csv and *.csv.gz files in name order. With follow it
- *     looks for new ones every half second. A file that appears with a name
+ *     reads new ones as they are moved in. A file that appears with a name
  *     sorting before one already read is reported and left alone.
+ *
+ * Following waits on inotify (file_watch.h): the file for writes, truncation,
+ * renaming and removal, its directory for the path created again; or, in
+ * directory mode, the directory for files moved in or written. A slow poll
+ * (FOLLOW_POLL_MS, DIRECTORY_POLL_MS) stays beneath it for what inotify does
+ * not see. What has been read goes out at once, without waiting for a full
+ * batch: a line appended alone is in Kafka in milliseconds.
  *
  * Where to start: a restarted reader continues after the last item its
  * predecessor published (the ring's last slot says which file, and where in
@@ -23,6 +30,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,10 +43,14 @@
 #include "../common/log.h"
 #include "checkpoint.h"
 #include "csv_source.h"
+#include "file_watch.h"
 #include "worker.h"
 
-#define FOLLOW_POLL_US 200000
-#define DIRECTORY_POLL_US 500000
+/* The slow polls beneath inotify; HOUSINGSUP_FOLLOW_POLL_MS replaces both. */
+#define FOLLOW_POLL_MS 200
+#define DIRECTORY_POLL_MS 500
+#define WAIT_SLICE_MS 100 /* how often a wait beats the heartbeat and looks for a stop */
+#define LINGER_US 2000    /* see linger() */
 
 struct reader {
     struct hs_worker *w;
@@ -59,6 +71,11 @@ struct reader {
     char header_error[HS_REASON_MAX]; /* why the last file opened has a bad header */
     struct timespec last_scan;   /* directory mode: when the previous listing began */
     struct stat finished;        /* the file read to its end last */
+    struct hs_watch watch;       /* follow: what wakes the reader */
+    bool watch_failed;           /* inotify trouble, reported once */
+    int file_poll_ms, dir_poll_ms;
+    int64_t batch_started_us;    /* when the first record of the open batch was read */
+    int64_t paused_us;           /* follow: when the input last ran out */
 };
 
 enum { READ_END, READ_STOP, READ_FAILED };
@@ -188,7 +205,8 @@ static int read_lines(struct reader *r, bool whole_only)
             make_item(r, r->cur.buf, (size_t)n, r->pending);
         }
         r->has_pending = true;
-        r->in_batch++;
+        if (r->in_batch++ == 0)
+            r->batch_started_us = r->pending->read_us;
         if (hs_worker_orphaned(r->w))
             return READ_FAILED;
     }
@@ -226,11 +244,101 @@ static int open_file(struct reader *r, const char *path, const char *base_src, u
     return rc;
 }
 
-/* Sleeps one polling interval. False when the reader must stop. */
-static bool wait_a_while(struct reader *r, useconds_t us)
+/* ---- waiting for more ---- */
+
+/* The slow poll's period: `dflt`, or HOUSINGSUP_FOLLOW_POLL_MS, with which
+ * tests make it long enough to show that inotify alone drives reading. */
+static int poll_period_ms(int dflt)
 {
-    usleep(us);
-    return !hs_worker_stopping(r->w) && !hs_worker_orphaned(r->w);
+    const char *s = getenv("HOUSINGSUP_FOLLOW_POLL_MS");
+    char *end;
+    long ms = s != NULL ? strtol(s, &end, 10) : 0;
+    return ms > 0 && *end == '\0' && ms <= INT_MAX ? (int)ms : dflt;
+}
+
+/* Inotify trouble costs promptness, never lines: said once, then the slow poll. */
+static void watch_trouble(struct reader *r, const char *why)
+{
+    if (!r->watch_failed)
+        hs_warn("%s: %s; looking for changes every %d ms instead", r->cfg->csv_path, why,
+                r->tail ? r->file_poll_ms : r->dir_poll_ms);
+    r->watch_failed = true;
+}
+
+/* Sets the watches on what the reader waits for: the followed file and its
+ * name in its directory, or the followed directory. True when one is new. */
+static bool watch_input(struct reader *r)
+{
+    char why[PATH_MAX + 128], dir[PATH_MAX], name[PATH_MAX];
+    const char *path = r->cfg->csv_path;
+    int entry = 0, file;
+    if (r->tail) {
+        snprintf(dir, sizeof dir, "%s", path);
+        snprintf(name, sizeof name, "%s", path);
+        entry = hs_watch_entry(&r->watch, dirname(dir), basename(name), why, sizeof why);
+        if (entry < 0)
+            watch_trouble(r, why);
+        file = hs_watch_file(&r->watch, path, why, sizeof why);
+    } else {
+        file = hs_watch_files(&r->watch, path, why, sizeof why);
+    }
+    if (file < 0)
+        watch_trouble(r, why);
+    return entry > 0 || file > 0;
+}
+
+static bool must_stop(struct reader *r)
+{
+    return hs_worker_stopping(r->w) || hs_worker_orphaned(r->w);
+}
+
+/* One wait on the watch; on trouble, the slow poll from now on. */
+static bool changed_within(struct reader *r, int ms)
+{
+    char why[256];
+    int rc = hs_watch_wait(&r->watch, ms, why, sizeof why);
+    if (rc < 0) {
+        watch_trouble(r, why);
+        hs_watch_close(&r->watch);
+    }
+    return rc > 0;
+}
+
+/* Waits until the input changes or period_ms pass, beating the heartbeat.
+ * A watch set just now may have missed a change: then it looks at once.
+ * False when the reader must stop. */
+static bool wait_for_change(struct reader *r, int period_ms)
+{
+    int64_t end = hs_monotonic_ms() + period_ms;
+    bool changed = watch_input(r);
+    for (int64_t left = period_ms; !changed && left > 0; left = end - hs_monotonic_ms()) {
+        changed = changed_within(r, left < WAIT_SLICE_MS ? (int)left : WAIT_SLICE_MS);
+        if (must_stop(r))
+            return false;
+    }
+    return !must_stop(r);
+}
+
+/* While lines stream in (the last batch went out less than LINGER_US ago),
+ * a partly filled batch waits, as with Kafka's linger.ms, until LINGER_US
+ * after its first record, then takes what has come meanwhile: a steady
+ * stream goes out in batches, not a message (and a wake-up) per line. A line
+ * after a pause goes out at once. True when it waited. */
+static bool linger(struct reader *r)
+{
+    int64_t now = hs_now_us(), left = r->batch_started_us + LINGER_US - now;
+    if (!r->has_pending || now - r->paused_us >= LINGER_US || left <= 0)
+        return false;
+    usleep((useconds_t)left);
+    return true;
+}
+
+/* The input ran out: what has come so far goes out now. */
+static bool flush_at_pause(struct reader *r)
+{
+    if (r->has_pending)
+        r->paused_us = hs_now_us();
+    return flush_pending(r, true);
 }
 
 /* Reads the open file to its end; when following, goes on waiting for lines
@@ -240,9 +348,11 @@ static int read_open_file(struct reader *r, const char *path)
 {
     int rc = read_lines(r, r->tail);
     while (rc == READ_END && r->tail && !hs_csv_source_replaced(&r->cur, path)) {
-        if (!flush_pending(r, true)) /* what has come so far goes out now */
+        if (linger(r))
+            rc = read_lines(r, true);
+        else if (!flush_at_pause(r))
             rc = READ_FAILED;
-        else if (!wait_a_while(r, FOLLOW_POLL_US))
+        else if (!wait_for_change(r, r->file_poll_ms))
             rc = READ_STOP;
         else
             rc = read_lines(r, true);
@@ -443,12 +553,12 @@ static int open_generation(struct reader *r, const char *path, const char *base_
                 return first ? OPEN_FATAL : OPEN_FAILED;
             }
             while (!hs_csv_source_replaced(&r->cur, path))
-                if (!wait_a_while(r, FOLLOW_POLL_US))
+                if (!wait_for_change(r, r->file_poll_ms))
                     break;
             hs_csv_source_close(&r->cur);
             return OPEN_SKIPPED;
         }
-        if (!wait_a_while(r, FOLLOW_POLL_US))
+        if (!wait_for_change(r, r->file_poll_ms))
             return OPEN_STOP;
     }
 }
@@ -559,12 +669,21 @@ static int read_directory(struct reader *r)
         int rc = read_new_files(r, cursor);
         if (rc == READ_FAILED)
             return HS_EXIT_FAILURE;
-        if (rc == READ_STOP || !r->follow || !wait_a_while(r, DIRECTORY_POLL_US))
+        if (rc == READ_STOP || !r->follow || !wait_for_change(r, r->dir_poll_ms))
             return HS_EXIT_OK;
     }
 }
 
 /* ---- the role ---- */
+
+static void start_watching(struct reader *r)
+{
+    char why[256];
+    r->file_poll_ms = poll_period_ms(FOLLOW_POLL_MS);
+    r->dir_poll_ms = poll_period_ms(DIRECTORY_POLL_MS);
+    if (hs_watch_open(&r->watch, why, sizeof why) != 0)
+        watch_trouble(r, why);
+}
 
 /* Where the previous reader stopped: the last published item, else the checkpoint. */
 static void find_resume(struct reader *r)
@@ -585,6 +704,7 @@ static void find_resume(struct reader *r)
 
 static void reader_free(struct reader *r)
 {
+    hs_watch_close(&r->watch);
     free(r->pending);
     free(r->rejected);
     free(r);
@@ -599,7 +719,8 @@ int hs_csv_reader_main(struct hs_worker *w)
         return HS_EXIT_FAILURE;
     }
     *r = (struct reader){.w = w, .cfg = w->cfg, .follow = w->cfg->follow != 0,
-                         .started_us = hs_now_us()};
+                         .started_us = hs_now_us(),
+                         .watch = {.fd = -1, .file_wd = -1, .dir_wd = -1}};
     hs_layout_of(&w->cfg->schema, &r->layout);
     r->pending = malloc(r->layout.slot_size);
     r->rejected = malloc(r->layout.slot_size);
@@ -618,6 +739,8 @@ int hs_csv_reader_main(struct hs_worker *w)
     find_resume(r);
     bool directory = stat(w->cfg->csv_path, &st) == 0 && S_ISDIR(st.st_mode);
     r->tail = r->follow && !directory;
+    if (r->follow)
+        start_watching(r);
     int rc = directory ? read_directory(r) : read_file_path(r);
     if (rc == HS_EXIT_OK && !flush_pending(r, true))
         rc = HS_EXIT_FAILURE;

@@ -87,11 +87,16 @@ static int create_producer(struct publisher *p)
      * (1 MB by default), and the broker holds the whole batch to the topic's
      * max.message.bytes: capped so, max_message_bytes is what the topic sees. */
     snprintf(batch, sizeof batch, "%d", p->w->cfg->max_message_bytes);
+    /* linger.ms: how long a message waits for others to share its produce
+     * request. The message of a followed file's lone line waits that long
+     * (5 ms: 7.4-7.8 ms from append to commit at the median; 1 ms: 2.6-3.1),
+     * and 1 ms packs the bulk load as well as 5 did (1M rows, 8 alternated
+     * pairs: median 114,310 rows/s against 114,328; 0 ms lost ~5 %). */
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
     rd_kafka_conf_set_opaque(conf, p);
     if (hs_kafka_set(conf, "enable.idempotence", "true", why, sizeof why) ||
         hs_kafka_set(conf, "acks", "all", why, sizeof why) ||
-        hs_kafka_set(conf, "linger.ms", "5", why, sizeof why) ||
+        hs_kafka_set(conf, "linger.ms", "1", why, sizeof why) ||
         hs_kafka_set(conf, "message.max.bytes", size, why, sizeof why) ||
         hs_kafka_set(conf, "batch.size", batch, why, sizeof why) ||
         hs_kafka_set(conf, "message.timeout.ms", "300000", why, sizeof why)) {
