@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 
+import cpu
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "release", "housingsup")
 WORK = os.path.join(ROOT, "build", "bench")
@@ -57,12 +59,65 @@ def generate(rows):
 
 
 def ceiling(copy_path, rows):
+    """rows/s of one psql \\copy of the file, and its CPU figures."""
     reset_table()
-    t0 = time.monotonic()
-    psql(f"\\copy housing ({', '.join(COLUMNS)}, src_file, src_line) FROM '{copy_path}' WITH (FORMAT csv)")
-    elapsed = time.monotonic() - t0
+    sql = f"\\copy housing ({', '.join(COLUMNS)}, src_file, src_line) FROM '{copy_path}' WITH (FORMAT csv)"
+    elapsed, figures = watch_peer(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql], rows,
+                                  lambda proc: proc[0])
     assert int(psql("SELECT COUNT(*) FROM housing")) == rows
-    return rows / elapsed
+    return rows / elapsed, figures
+
+
+class RowsLoaded:
+    """Rows loaded into housing since it was made, as PostgreSQL counts them: those of the
+    COPY in progress (pg_stat_progress_copy) plus those of ended transactions
+    (pg_stat_user_tables.n_tup_ins), asked through one psql session kept open, so that a
+    poll costs a query and not a connection."""
+    QUERY = ("SELECT coalesce((SELECT sum(tuples_processed) FROM pg_stat_progress_copy "
+             "WHERE relid = 'housing'::regclass), 0) + (SELECT n_tup_ins FROM pg_stat_user_tables "
+             "WHERE relid = 'housing'::regclass);")
+
+    def __init__(self):
+        self.psql = subprocess.Popen(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.base = self.count()
+
+    def count(self):
+        self.psql.stdin.write(self.QUERY + "\n")
+        self.psql.stdin.flush()
+        return int(self.psql.stdout.readline()) - getattr(self, "base", 0)
+
+    def close(self):
+        self.psql.stdin.close()
+        self.psql.wait()
+
+
+def watch_peer(command, rows, kind_of, **popen_args):
+    """Runs a peer's command to its end under a cpu.Sampler, marking the moments 10 % and
+    90 % of the rows are loaded (polled every 0.2 s). Returns its seconds and CPU figures;
+    raises if it fails. kind_of((command name, pid)) names each of its processes."""
+    loaded = RowsLoaded()
+    first = last = None
+    try:
+        with cpu.Sampler() as sampler:
+            t0, reaped = time.monotonic(), cpu.reaped_cpu()
+            proc = subprocess.Popen(command, **popen_args)
+            sampler.follow(proc.pid)
+            while proc.poll() is None:
+                n = loaded.count()
+                if first is None and n >= rows * 0.1:
+                    first = (sampler.mark("10%").t, n)
+                if last is None and n >= rows * 0.9:
+                    last = (sampler.mark("90%").t, n)
+                time.sleep(0.2)
+            elapsed = time.monotonic() - t0
+            sampler.mark("end")
+            sampler.reaped(cpu.reaped_cpu() - reaped)
+    finally:
+        loaded.close()
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, command)
+    return elapsed, cpu.figures(sampler, rows, last[1] - first[1] if first and last else 0, kind_of)
 
 
 def pids_of(supervisor):
@@ -101,7 +156,7 @@ class Run:
 
     def __init__(self, csv_path, writers=2, partitions=1, rate_limit=0, binary=BIN):
         Run.count += 1
-        self.binary = binary
+        self.binary, self.roles, self.writers = binary, {}, writers
         self.tag = f"bench-{os.getpid()}-{Run.count}"
         self.dir = os.path.join(WORK, self.tag)
         self.topic = self.tag
@@ -119,42 +174,63 @@ class Run:
 
     def committed(self):
         """Rows the writers report committed, from the status file: polling it costs the
-        database nothing, where COUNT(*) on a growing table would compete with the run."""
+        database nothing, where COUNT(*) on a growing table would compete with the run.
+        Notes each child's role by its pid on the way."""
         try:
             with open(os.path.join(self.dir, "status.json")) as f:
                 status = json.load(f)
         except (OSError, ValueError):
             return 0
+        self.roles.update((c["pid"], c["role"]) for c in status["children"] if c["pid"])
         return sum(c["records_out"] for c in status["children"] if c["role"].startswith("writer-"))
 
+    def kind_of(self, supervisor):
+        """Names a process of this instance for cpu.Sampler: its role."""
+        return lambda proc: "supervisor" if proc[1] == supervisor else self.roles.get(proc[1], cpu.OTHER)
+
     def ingest(self, rows, timeout=3600):
-        """Starts, waits until `rows` are committed, stops. Returns seconds, steady rows/s, peak memory."""
-        t0 = time.monotonic()
-        self.command("start")
-        with open(os.path.join(self.dir, "housingsup.pid")) as f:
-            supervisor = int(f.read())
+        """Starts, waits until `rows` are committed, stops. Returns seconds, steady rows/s, peak
+        memory; leaves the CPU figures (cpu.figures) in self.cpu."""
+        with cpu.Sampler() as sampler:
+            t0, reaped = time.monotonic(), cpu.reaped_cpu()
+            self.command("start")
+            sampler.add("supervisor", cpu.reaped_cpu() - reaped)  # the command that daemonizes
+            with open(os.path.join(self.dir, "housingsup.pid")) as f:
+                supervisor = int(f.read())
+            sampler.follow(supervisor)
+            first, last, peak_pss, peak_rss = self.wait(rows, t0, timeout, supervisor, sampler)
+            elapsed = time.monotonic() - t0
+        self.command("stop")
+        steady = ((last[1] - first[1]) / (last[0] - first[0]) if last and last[1] > first[1]
+                  else rows / elapsed)
+        self.cpu = cpu.figures(sampler, rows, last[1] - first[1] if first and last else 0,
+                               self.kind_of(supervisor))
+        for role in ["csv-reader", "publisher", "kafka-reader"] + [f"writer-{i}" for i in range(self.writers)]:
+            self.cpu["us_per_row"].setdefault(role, 0.0)  # one never seen ran less than 0.2 s
+        return elapsed, steady, peak_pss, peak_rss
+
+    def wait(self, rows, t0, timeout, supervisor, sampler):
+        """Polls until `rows` are committed; marks 10 %, 90 % and the end on the sampler.
+        Returns (time, rows) at 10 % and at 90 %, and the peak memory."""
         peak_pss = peak_rss = 0
         first = last = None
         while True:
             n = self.committed()
             if n >= rows:  # the status file is rewritten every 0.5 s: confirm at the source
+                sampler.mark("end")
                 n = int(psql("SELECT COUNT(*) FROM housing"))
             now = time.monotonic()
             if first is None and n >= rows * 0.1:
-                first = (now, n)
+                first = (sampler.mark("10%").t, n)
             if last is None and n >= rows * 0.9:
-                last = (now, n)
+                last = (sampler.mark("90%").t, n)
             pss, rss = memory_kb(pids_of(supervisor))
             peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
             if n >= rows:
-                break
+                return first, last, peak_pss, peak_rss
             if now - t0 > timeout:
                 raise RuntimeError(f"only {n} of {rows} rows after {timeout}s; see {self.dir}")
             time.sleep(0.05)
-        elapsed = time.monotonic() - t0
-        self.command("stop")
-        steady = (last[1] - first[1]) / (last[0] - first[0]) if last and last[0] > first[0] else rows / elapsed
-        return elapsed, steady, peak_pss, peak_rss
 
 
 def kcat_peer(topic, rows):
@@ -164,11 +240,11 @@ def kcat_peer(topic, rows):
     pipeline = (f"kcat -C -b {os.environ['HS_KAFKA_BOOTSTRAP']} -t {topic} -o beginning -e -q -f '%s\\n'"
                 f" | jq -r '.[] | [{fields}, \"kcat\", ._line] | @csv'"
                 f" | psql -Xq -c \"\\copy housing ({', '.join(COLUMNS)}, src_file, src_line) FROM STDIN WITH (FORMAT csv)\"")
-    t0 = time.monotonic()
-    subprocess.run(["bash", "-o", "pipefail", "-c", pipeline], check=True)
-    elapsed = time.monotonic() - t0
+    kinds = {"kcat": "kcat", "jq": "jq", "psql": "psql"}
+    elapsed, figures = watch_peer(["bash", "-o", "pipefail", "-c", pipeline], rows,
+                                  lambda proc: kinds.get(proc[0], "shell"))
     assert int(psql("SELECT COUNT(*) FROM housing")) == rows
-    return rows / elapsed
+    return rows / elapsed, figures
 
 
 def spark_venv():
@@ -184,25 +260,35 @@ def spark_venv():
 
 
 def spark_peer(topic, rows):
-    """The seed's design: Spark Structured Streaming, foreachBatch through psycopg2."""
+    """The seed's design: Spark Structured Streaming, foreachBatch through psycopg2. Its
+    rows/s is its own (from the query's start); its CPU counts the whole process, JVM
+    start-up included."""
     reset_table()
-    out = subprocess.run([spark_venv(), os.path.join(ROOT, "bench", "peers", "spark_peer.py"), topic,
-                          str(rows)], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError("the Spark peer failed:\n" + out.stderr[-3000:])
+    out_path = os.path.join(WORK, "spark-peer.out")
+    with open(out_path, "w") as out, open(out_path + ".err", "w") as err:
+        try:
+            _, figures = watch_peer([spark_venv(), os.path.join(ROOT, "bench", "peers", "spark_peer.py"),
+                                     topic, str(rows)], rows,
+                                    lambda proc: "Spark JVM" if proc[0] == "java" else "Spark Python",
+                                    stdout=out, stderr=err)
+        except subprocess.CalledProcessError:
+            with open(out_path + ".err") as f:
+                raise RuntimeError("the Spark peer failed:\n" + f.read()[-3000:])
     assert int(psql("SELECT COUNT(*) FROM housing")) == rows
-    return float(out.stdout.strip().splitlines()[-1])
+    with open(out_path) as f:
+        return float(f.read().strip().splitlines()[-1]), figures
 
 
 def latency(csv_path, rows, rate, warmup_rows):
     """Percentiles of commit time minus read time (track_commit_timestamp), over the rows
     read after the warm-up: the first seconds include joining the consumer group."""
     reset_table()
-    Run(csv_path, rate_limit=rate).ingest(rows)
+    run = Run(csv_path, rate_limit=rate)
+    run.ingest(rows)
     q = ("SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY "
          "(EXTRACT(EPOCH FROM pg_xact_commit_timestamp(xmin)) * 1e6 - read_us) / 1000.0) "
          f"FROM housing WHERE src_line > {warmup_rows + 1}")
-    return [float(x) for x in psql(q).strip("{}").split(",")]
+    return [float(x) for x in psql(q).strip("{}").split(",")], run.cpu
 
 
 def percentile(values, q):
@@ -295,12 +381,24 @@ def summarize(values):
             "runs": values}
 
 
-def measure(label, fn, repeats):
-    values = []
+def measure(label, fn, repeats, results, key):
+    """Runs fn `repeats` times; fn returns (rows/s, CPU figures). Keeps the CPU figures in
+    results under `key` (keep_cpu); returns the summary of the rows/s."""
+    values, figures = [], []
     for i in range(repeats):
-        values.append(fn())
-        print(f"  {label} run {i + 1}/{repeats}: {values[-1]:,.0f}", flush=True)
+        value, fig = fn()
+        values.append(value)
+        figures.append(fig)
+        print(f"  {label} run {i + 1}/{repeats}: {value:,.0f}; {cpu.run_line(fig)}", flush=True)
+    keep_cpu(results, key, figures)
     return summarize(values)
+
+
+def keep_cpu(results, key, figures):
+    """results' cpu_us_per_row and cores_busy entries for one competitor's runs."""
+    us, cores = cpu.summary(figures)
+    results.setdefault("cpu_us_per_row", {})[key] = us
+    results.setdefault("cores_busy", {})[key] = cores
 
 
 def main():
@@ -344,9 +442,10 @@ def main():
         compare(args.compare, csv_path, rows, args.repeats)
         return
 
-    results["copy_ceiling_rows_s"] = measure("COPY ceiling", lambda: ceiling(copy_path, rows), args.repeats)
+    results["copy_ceiling_rows_s"] = measure("COPY ceiling", lambda: ceiling(copy_path, rows), args.repeats,
+                                             results, "copy_ceiling")
 
-    e2e, steady, mem, topics = [], [], [], []
+    e2e, steady, mem, topics, figures = [], [], [], [], []
     for i in range(args.repeats):
         reset_table()
         run = Run(csv_path)
@@ -355,31 +454,39 @@ def main():
         e2e.append(rows / elapsed)
         steady.append(rate)
         mem.append((pss, rss))
+        figures.append(run.cpu)
         print(f"  housingsup run {i + 1}/{args.repeats}: {rows / elapsed:,.0f} rows/s end to end, "
-              f"{rate:,.0f} steady, peak Pss {pss / 1024:.1f} MiB (Rss {rss / 1024:.1f} MiB)", flush=True)
+              f"{rate:,.0f} steady, peak Pss {pss / 1024:.1f} MiB (Rss {rss / 1024:.1f} MiB); "
+              f"{cpu.run_line(run.cpu)}", flush=True)
+    keep_cpu(results, "housingsup", figures)
     results["housingsup_rows_s"] = summarize(e2e)
     results["housingsup_steady_rows_s"] = summarize(steady)
     results["housingsup_peak_pss_mib"] = {str(rows): max(p for p, _ in mem) / 1024}
     results["housingsup_peak_rss_mib"] = {str(rows): max(r for _, r in mem) / 1024}
 
-    results["refused"] = refused_runs(csv_path, rows, args.refuse_every, args.repeats)
+    results["refused"], figures = refused_runs(csv_path, rows, args.refuse_every, args.repeats)
+    keep_cpu(results, "housingsup_refused", figures)
 
     results["kcat_psql_rows_s"] = measure("kcat | jq | psql \\copy", lambda: kcat_peer(topics[0], rows),
-                                          args.repeats)
+                                          args.repeats, results, "kcat_psql")
     results["peers_not_run"] = {"kafka_connect_jdbc": "none reads a topic of schemaless JSON arrays: see bench/README.md"}
     if args.no_spark:
         results["peers_not_run"]["spark"] = "skipped (--no-spark)"
     else:
         results["spark_rows_s"] = measure("Spark Structured Streaming", lambda: spark_peer(topics[0], rows),
-                                          args.repeats)
+                                          args.repeats, results, "spark")
 
     warmup_rows = args.latency_rate * args.latency_warmup
     lat_rows = args.latency_rate * args.latency_seconds + warmup_rows
     lat_csv, _ = generate(lat_rows)
-    lat = [latency(lat_csv, lat_rows, args.latency_rate, warmup_rows) for _ in range(args.repeats)]
-    for i, l in enumerate(lat):
-        print(f"  latency run {i + 1}/{args.repeats}: p50 {l[0]:.1f} ms, p95 {l[1]:.1f} ms, p99 {l[2]:.1f} ms",
-              flush=True)
+    lat, figures = [], []
+    for i in range(args.repeats):
+        l, fig = latency(lat_csv, lat_rows, args.latency_rate, warmup_rows)
+        lat.append(l)
+        figures.append(fig)
+        print(f"  latency run {i + 1}/{args.repeats}: p50 {l[0]:.1f} ms, p95 {l[1]:.1f} ms, p99 {l[2]:.1f} ms; "
+              f"{cpu.run_line(fig)}", flush=True)
+    keep_cpu(results, "latency", figures)
     results["latency_ms"] = {"offered_rows_s": args.latency_rate, "seconds": args.latency_seconds,
                              "warmup_seconds": args.latency_warmup,
                              "p50": summarize([l[0] for l in lat]), "p95": summarize([l[1] for l in lat]),
@@ -391,7 +498,9 @@ def main():
     if args.big:
         big_csv, _ = generate(10000000)
         reset_table()
-        _, _, pss, rss = Run(big_csv).ingest(10000000)
+        run = Run(big_csv)
+        _, _, pss, rss = run.ingest(10000000)
+        keep_cpu(results, "housingsup_10000000", [run.cpu])
         results["housingsup_peak_pss_mib"]["10000000"] = pss / 1024
         results["housingsup_peak_rss_mib"]["10000000"] = rss / 1024
 
@@ -401,10 +510,12 @@ def main():
             for writers in (1, 2, 4):
                 def one():
                     reset_table()
-                    elapsed, _, _, _ = Run(csv_path, writers=writers, partitions=partitions).ingest(rows)
-                    return rows / elapsed
-                scaling[f"writers={writers},partitions={partitions}"] = measure(
-                    f"writers={writers} partitions={partitions}", one, args.repeats)
+                    run = Run(csv_path, writers=writers, partitions=partitions)
+                    elapsed, _, _, _ = run.ingest(rows)
+                    return rows / elapsed, run.cpu
+                key = f"writers={writers},partitions={partitions}"
+                scaling[key] = measure(f"writers={writers} partitions={partitions}", one, args.repeats,
+                                       results, "scaling " + key)
         results["scaling_rows_s"] = scaling
 
     report(results, results_dir)
@@ -417,10 +528,11 @@ def compare(other, csv_path, rows, repeats):
     for i in range(repeats):
         for binary in (BIN, other):
             reset_table()
-            elapsed, _, _, _ = Run(csv_path, binary=binary).ingest(rows)
+            run = Run(csv_path, binary=binary)
+            elapsed, _, _, _ = run.ingest(rows)
             rates[binary].append(rows / elapsed)
-            print(f"  run {i + 1}/{repeats} of {binary}: {rows / elapsed:,.0f} rows/s end to end",
-                  flush=True)
+            print(f"  run {i + 1}/{repeats} of {binary}: {rows / elapsed:,.0f} rows/s end to end; "
+                  f"{cpu.run_line(run.cpu)}", flush=True)
     this, that = summarize(rates[BIN]), summarize(rates[other])
     print(f"{'this build, rows/s':<44} {fmt(this)}")
     print(f"{'the other build, rows/s':<44} {fmt(that)}")
@@ -434,22 +546,25 @@ def refused_runs(csv_path, rows, every, repeats):
     remainder = every // 2
     refused = sum(1 for line in range(2, rows + 2) if line % every == remainder)
     psql("ALTER TABLE housing DROP CONSTRAINT IF EXISTS bench_refuses")
-    rates = []
+    rates, figures = [], []
     try:
         reset_table()
         psql(f"ALTER TABLE housing ADD CONSTRAINT bench_refuses CHECK (src_line % {every} <> {remainder})")
         for i in range(repeats):
             reset_table()
-            elapsed, _, _, _ = Run(csv_path).ingest(rows - refused)
+            run = Run(csv_path)
+            elapsed, _, _, _ = run.ingest(rows - refused)
+            figures.append(run.cpu)
             dead = int(psql("SELECT COUNT(*) FROM housing_dead_letter WHERE sqlstate = '23514'"))
             if dead != refused:
                 raise RuntimeError(f"{dead} dead letters for {refused} refused rows")
             rates.append(rows / elapsed)
             print(f"  housingsup, 1 row in {every:,} refused, run {i + 1}/{repeats}: "
-                  f"{rows / elapsed:,.0f} rows/s end to end ({refused} dead letters)", flush=True)
+                  f"{rows / elapsed:,.0f} rows/s end to end ({refused} dead letters); {cpu.run_line(run.cpu)}",
+                  flush=True)
     finally:
         psql("ALTER TABLE housing DROP CONSTRAINT IF EXISTS bench_refuses")
-    return {"every": every, "refused_rows": refused, "rows_s": summarize(rates)}
+    return {"every": every, "refused_rows": refused, "rows_s": summarize(rates)}, figures
 
 
 def fmt(s):
@@ -458,6 +573,10 @@ def fmt(s):
 
 COPY_LABEL = "COPY ceiling (psql \\copy), rows/s"
 KCAT_LABEL = "kcat | jq | psql \\copy from the topic, rows/s"
+CPU_LABELS = {"copy_ceiling": "COPY ceiling", "housingsup_refused": "housingsup with refused rows",
+              "kcat_psql": "kcat | jq | psql", "spark": "Spark peer",
+              "latency": "housingsup at the latency run's offered rate",
+              "housingsup_10000000": "housingsup, 10,000,000 rows"}
 
 
 def report(r, results_dir):
@@ -489,6 +608,9 @@ def report(r, results_dir):
                      f"{pss:>12.1f}  (Pss; Rss {r['housingsup_peak_rss_mib'][size]:.1f})")
     for k, v in r.get("scaling_rows_s", {}).items():
         lines.append(f"{'scaling ' + k + ', rows/s':<44} {fmt(v)}")
+    lines.append("CPU per row by kind of process over each whole run, medians of the runs:")
+    for key, us in r["cpu_us_per_row"].items():
+        lines += cpu.report_lines(CPU_LABELS.get(key, key), us, r["cores_busy"][key])
     print("\n".join(lines))
     os.makedirs(results_dir, exist_ok=True)
     with open(os.path.join(results_dir, "results.json"), "w") as f:
@@ -511,6 +633,13 @@ def report(r, results_dir):
             w.writerow([f"peak_pss_mib_{size}", pss, pss, pss])
         for k, v in r.get("scaling_rows_s", {}).items():
             w.writerow([f"scaling_{k}", v["median"], v["min"], v["max"]])
+        for key, us in r["cpu_us_per_row"].items():
+            for kind, v in us["median"].items():
+                w.writerow([f"cpu_us_per_row {key} {kind}", v, min(x.get(kind, 0) for x in us["runs"]),
+                            max(x.get(kind, 0) for x in us["runs"])])
+            c = r["cores_busy"][key]
+            for k in ("processes", "machine"):
+                w.writerow([f"cores_busy {key} {k}", c[k]["median"], c[k]["min"], c[k]["max"]])
 
 
 if __name__ == "__main__":

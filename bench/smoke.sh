@@ -19,6 +19,24 @@ assert r["housingsup_peak_pss_mib"]["1000"] > 0
 assert r["refused"]["refused_rows"] == 10 and r["refused"]["rows_s"]["median"] > 0
 f = r["follow_latency_ms"]
 assert f["appends"] == 5 and all(f[p]["median"] > 0 for p in ("p50", "p99", "max")), f
+# CPU per row by kind: every kind present (>= 0: a process that ran under 10 ms reads 0
+# clock ticks), the sums above 0; the cores busy above 0, and below twice the machine's
+# cores (a 50 ms COPY of 1,000 rows is measured in 10 ms ticks).
+roles = ["supervisor", "csv-reader", "publisher", "kafka-reader", "writer-0", "writer-1"]
+kinds = {"copy_ceiling": ["psql"], "housingsup": roles + ["housingsup"],
+         "housingsup_refused": roles + ["housingsup"], "latency": roles + ["housingsup"],
+         "kcat_psql": ["kcat", "jq", "psql"]}
+for key, expected in kinds.items():
+    us = r["cpu_us_per_row"][key]
+    assert len(us["runs"]) == 1, key
+    for kind in expected + ["broker", "PostgreSQL", "total"]:
+        assert us["median"][kind] >= 0, (key, kind)
+    assert us["median"]["total"] > 0, key
+    assert "housingsup" not in expected or us["median"]["housingsup"] > 0, key
+    cores = r["cores_busy"][key]
+    assert 0 < cores["processes"]["median"] <= 2 * r["cores"], (key, cores)
+    assert 0 < cores["machine"]["median"] <= 2 * r["cores"], (key, cores)
+assert r["cpu_us_per_row"]["housingsup"]["median"]["PostgreSQL"] > 0
 PY
 then
     echo "ok 1 - bench smoke: every figure measured on 1,000 rows"
