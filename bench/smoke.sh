@@ -30,6 +30,11 @@ for key, expected in kinds.items():
     us = r["cpu_us_per_row"][key]
     assert len(us["runs"]) == 1, key
     for kind in expected + ["broker", "PostgreSQL", "total"]:
+        # a peer's process that ends before the first 0.2 s sample is counted, exactly,
+        # under "(exited, unsampled)" instead of by name
+        if kind in ("psql", "kcat", "jq") and kind not in us["median"]:
+            assert us["median"]["(exited, unsampled)"] >= 0, (key, kind)
+            continue
         assert us["median"][kind] >= 0, (key, kind)
     assert us["median"]["total"] > 0, key
     assert "housingsup" not in expected or us["median"]["housingsup"] > 0, key
