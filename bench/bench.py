@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """bench.py - housingsup's benchmark: throughput against the COPY ceiling and a peer,
-latency at a fixed offered rate, memory, and scaling with writers and partitions.
+latency at a fixed offered rate, memory, scaling with writers and partitions, and for every
+run the CPU per row by kind of process and the cores busy (bench/cpu.py).
 
 Run through `make bench` (which sets up and starts the servers), or by hand with the
 variables of .stack/env in the environment:
