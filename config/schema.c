@@ -157,7 +157,7 @@ int hs_schema_find(const struct hs_schema *s, const char *name, size_t len)
     return -1;
 }
 
-static bool reserved(const char *name)
+bool hs_schema_reserved(const char *name)
 {
     static const char *const ours[] = {"id", "src_file", "src_line", "read_us", "created_at"};
     for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
@@ -173,7 +173,7 @@ static int check_column(const struct hs_schema *s, int c, char *err, size_t errl
         snprintf(err, errlen, "table %s: column %d has no name", s->table, c + 1);
         return -1;
     }
-    if (reserved(name)) {
+    if (hs_schema_reserved(name)) {
         snprintf(err, errlen, "table %s: column %s is one housingsup adds itself (id, src_file, "
                  "src_line, read_us, created_at); name it otherwise", s->table, name);
         return -1;

@@ -74,6 +74,10 @@ void hs_type_sql(const struct hs_column *col, char *out, size_t cap);
 /* The column index whose name or header is `name` (any case), or -1. */
 int hs_schema_find(const struct hs_schema *s, const char *name, size_t len);
 
+/* Whether `name` (any case) is one of the columns housingsup adds to every
+ * table: id, src_file, src_line, read_us, created_at. */
+bool hs_schema_reserved(const char *name);
+
 /* Whether the schema's names are usable: a table name and column names
  * that are non-empty, not too long, unique (any case), none of them one of
  * the columns housingsup adds (id, src_file, src_line, read_us,

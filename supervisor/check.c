@@ -158,13 +158,22 @@ static bool check_schema(PGconn *conn, const struct hs_schema *schema, FILE *out
     return true;
 }
 
-int hs_check_table(const struct hs_config *cfg, char *err, size_t errlen)
+/* A connection for the checks; NULL with the reason in err. */
+static PGconn *connect_for_check(const struct hs_config *cfg, char *err, size_t errlen)
 {
     PGconn *conn = hs_pg_connect(cfg->pg_conninfo, cfg->pg_sslmode, "housingsup-check", err,
                                  errlen);
+    /* a table locked by another session must not hold the check (or start) up */
+    if (conn != NULL)
+        PQclear(PQexec(conn, "SET lock_timeout = '2s'"));
+    return conn;
+}
+
+int hs_check_table(const struct hs_config *cfg, char *err, size_t errlen)
+{
+    PGconn *conn = connect_for_check(cfg, err, errlen);
     if (conn == NULL)
         return 0; /* the writers wait for it, and say so */
-    PQclear(PQexec(conn, "SET lock_timeout = '2s'"));
     /* without table.create, ensure creates nothing and says why it cannot */
     int rc = cfg->schema.create ? hs_pg_schema_verify(conn, &cfg->schema, err, errlen)
                                 : hs_pg_schema_ensure(conn, &cfg->schema, err, errlen);
@@ -175,15 +184,12 @@ int hs_check_table(const struct hs_config *cfg, char *err, size_t errlen)
 static bool check_postgres(const struct hs_config *cfg, FILE *out)
 {
     char err[1024], where[512], detail[700];
-    PGconn *conn = hs_pg_connect(cfg->pg_conninfo, cfg->pg_sslmode, "housingsup-check", err,
-                                 sizeof err);
+    PGconn *conn = connect_for_check(cfg, err, sizeof err);
     if (conn == NULL) {
         report(out, false, "postgres", err);
         return false;
     }
     hs_pg_describe(conn, where, sizeof where);
-    /* a table locked by another session must not hold the check (or start) up */
-    PQclear(PQexec(conn, "SET lock_timeout = '2s'"));
     bool ok = check_schema(conn, &cfg->schema, out);
     if (ok) {
         snprintf(detail, sizeof detail, "%s: tables, columns, identity index and privileges "

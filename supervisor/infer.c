@@ -62,15 +62,6 @@ enum hs_type hs_infer_type(const struct hs_infer_column *c)
 
 /* ---- names ---- */
 
-static bool added_by_us(const char *name)
-{
-    static const char *const ours[] = {"id", "src_file", "src_line", "read_us", "created_at"};
-    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++)
-        if (strcmp(name, ours[i]) == 0)
-            return true;
-    return false;
-}
-
 void hs_infer_name(const char *header, size_t len, int index, char *out, size_t cap)
 {
     char name[HS_NAME_MAX];
@@ -89,7 +80,7 @@ void hs_infer_name(const char *header, size_t len, int index, char *out, size_t 
         snprintf(out, cap, "column_%d", index + 1);
     else if (isdigit((unsigned char)name[0]))
         snprintf(out, cap, "c_%s", name);
-    else if (added_by_us(name))
+    else if (hs_schema_reserved(name))
         snprintf(out, cap, "csv_%s", name);
     else
         snprintf(out, cap, "%s", name);

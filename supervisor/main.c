@@ -146,19 +146,14 @@ static int cmd_check(const char *config_path)
 
 /* Before `start`: each failed check as a warning; it starts anyway, since
  * its children wait for a server that is down. */
-static void warn_before_start(const char *config_path)
+static void warn_before_start(const struct hs_config *cfg)
 {
-    struct hs_config cfg;
-    char err[1024], *text = NULL, *line, *save = NULL;
+    char *text = NULL, *line, *save = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    if (out == NULL || hs_config_load(config_path, &cfg, err, sizeof err) != 0) {
-        if (out != NULL)
-            fclose(out);
-        free(text);
-        return; /* start reports a bad configuration itself */
-    }
-    hs_check_all(&cfg, 2000, out);
+    if (out == NULL)
+        return;
+    hs_check_all(cfg, 2000, out);
     fclose(out);
     for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
         if (strncmp(line, "FAIL ", 5) == 0)
@@ -203,12 +198,13 @@ static int cmd_start(const char *config_path, bool foreground)
 {
     static struct hs_config cfg;
     static char err[HS_PG_SCHEMA_ERR_MAX];
-    if (hs_settings_load(config_path, &cfg, err, sizeof err) == 0 &&
-        hs_check_table(&cfg, err, sizeof err) != 0) {
+    if (hs_settings_load(config_path, &cfg, err, sizeof err) != 0)
+        return hs_supervisor_start(config_path, foreground); /* which says what is wrong */
+    if (hs_check_table(&cfg, err, sizeof err) != 0) {
         fprintf(stderr, "housingsup: %s\n", err);
         return HS_EXIT_FATAL;
     }
-    warn_before_start(config_path);
+    warn_before_start(&cfg);
     return hs_supervisor_start(config_path, foreground);
 }
 

@@ -22,6 +22,8 @@ static struct {
     char *text;
     size_t cap, used;
 } split;
+/* The fields of the line split last, pointing into split.text. */
+static struct field fields[HS_CSV_MAX_FIELDS];
 
 static int reserve_split(size_t len, int max_fields, char *err, size_t errlen)
 {
@@ -132,7 +134,7 @@ static bool blank_char(char c)
 }
 
 /* Splits on runs of whitespace; leading and trailing whitespace is no field. */
-static int split_whitespace(const char *line, size_t len, struct field *fields, int max,
+static int split_whitespace(const char *line, size_t len, struct field *out, int max,
                             char *err, size_t errlen)
 {
     size_t pos = 0;
@@ -146,14 +148,14 @@ static int split_whitespace(const char *line, size_t len, struct field *fields, 
             snprintf(err, errlen, "more than %d fields", max);
             return -1;
         }
-        if (next_field(line, len, HS_CSV_WHITESPACE, &pos, &fields[n], n, err, errlen) != 0)
+        if (next_field(line, len, HS_CSV_WHITESPACE, &pos, &out[n], n, err, errlen) != 0)
             return -1;
         n++;
     }
 }
 
 /* Splits a line into fields; returns their number, or -1 with a reason. */
-static int split_fields(const char *line, size_t len, char delim, struct field *fields, int max,
+static int split_fields(const char *line, size_t len, char delim, struct field *out, int max,
                         char *err, size_t errlen)
 {
     len = strip_cr(line, len);
@@ -168,7 +170,7 @@ static int split_fields(const char *line, size_t len, char delim, struct field *
             snprintf(err, errlen, "more than %d fields", max);
             return -1;
         }
-        if (next_field(line, len, delim, &pos, &fields[n], n, err, errlen) != 0)
+        if (next_field(line, len, delim, &pos, &out[n], n, err, errlen) != 0)
             return -1;
         n++;
     } while (pos <= len && line[pos - 1] == delim);
@@ -178,7 +180,6 @@ static int split_fields(const char *line, size_t len, char delim, struct field *
 int hs_csv_fields(const char *line, size_t len, char delim, const char **text, size_t *lens,
                   int max, char *err, size_t errlen)
 {
-    static struct field fields[HS_CSV_MAX_FIELDS];
     if (max > HS_CSV_MAX_FIELDS)
         max = HS_CSV_MAX_FIELDS;
     int n = split_fields(line, len, delim, fields, max, err, errlen);
@@ -235,7 +236,6 @@ int hs_csv_dialect_parse(const char *delimiter, const char *decimal_comma,
 static int header_with(const char *line, size_t len, char delim, const struct hs_schema *schema,
                        struct hs_csv_header *header, char *err, size_t errlen)
 {
-    static struct field fields[HS_CSV_MAX_FIELDS];
     static unsigned char seen[HS_MAX_COLUMNS];
     int n = split_fields(line, len, delim, fields, HS_CSV_MAX_FIELDS, err, errlen);
     header->nfields = n;
@@ -329,7 +329,6 @@ bool hs_csv_ends_in_quote(const char *line, size_t len, const struct hs_csv_head
 
 static bool names_a_column(const char *line, size_t len, char delim, const struct hs_schema *s)
 {
-    static struct field fields[HS_CSV_MAX_FIELDS];
     char err[256];
     int n = split_fields(line, len, delim, fields, HS_CSV_MAX_FIELDS, err, sizeof err);
     for (int i = 0; i < n; i++)
@@ -351,7 +350,6 @@ bool hs_csv_line_names_a_column(const char *line, size_t len, const struct hs_cs
 int hs_csv_classic_header(const char *first, size_t len, const struct hs_csv_dialect *d,
                           struct hs_csv_header *header, char *err, size_t errlen)
 {
-    static struct field fields[HS_CSV_MAX_FIELDS];
     const struct hs_schema *s = d->schema;
     header->delimiter = d->delimiter;
     header->schema = s;
@@ -389,7 +387,6 @@ static int field_count_error(const struct hs_csv_header *header, char delim, int
 int hs_csv_parse_record(const char *line, size_t len, const struct hs_csv_header *header,
                         const struct hs_layout *l, struct hs_item *it, char *err, size_t errlen)
 {
-    static struct field fields[HS_CSV_MAX_FIELDS];
     char delim = header->delimiter;
     if (header->whitespace_rows && memchr(line, delim, len) == NULL)
         delim = HS_CSV_WHITESPACE; /* aligned rows under a delimited header */

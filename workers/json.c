@@ -260,17 +260,11 @@ static void make_dead(struct hs_json_decoder *d, const char *msg, const jsmntok_
                         (size_t)(obj->end - obj->start));
 }
 
-static bool key_is(const char *name, const char *msg, const jsmntok_t *key)
-{
-    size_t n = (size_t)(key->end - key->start);
-    return strlen(name) == n && strncasecmp(msg + key->start, name, n) == 0;
-}
-
 /* The column a key names (any case), or -1; tries `hint` first. */
 static int column_of(const struct hs_schema *s, const char *msg, const jsmntok_t *key, int hint)
 {
-    if (hint < s->ncols && (key_is(s->cols[hint].name, msg, key) ||
-                            key_is(s->cols[hint].header, msg, key)))
+    if (hint < s->ncols && (token_is(msg, key, s->cols[hint].name) ||
+                            token_is(msg, key, s->cols[hint].header)))
         return hint;
     return hs_schema_find(s, msg + key->start, (size_t)(key->end - key->start));
 }

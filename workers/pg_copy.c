@@ -5,6 +5,7 @@
  * -1 at the end.
  */
 #include "pg_copy.h"
+#include "pg_schema.h"
 #include "utf8.h"
 
 #include <arpa/inet.h>
@@ -37,21 +38,10 @@ void hs_copy_begin(struct hs_buf *b)
     put_u32(b, 0); /* header extension length */
 }
 
-void hs_sql_identifier(struct hs_buf *b, const char *name)
-{
-    hs_buf_append(b, "\"", 1);
-    for (const char *p = name; *p != '\0'; p++)
-        hs_buf_append(b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1); /* a quote is doubled */
-    hs_buf_append(b, "\"", 1);
-}
-
 void hs_copy_columns(struct hs_buf *b, const struct hs_schema *s)
 {
-    for (int c = 0; c < s->ncols; c++) {
-        hs_sql_identifier(b, s->cols[c].name);
-        hs_buf_puts(b, ", ");
-    }
-    hs_buf_puts(b, "src_file, src_line, read_us");
+    hs_pg_columns(b, s, "");
+    hs_buf_puts(b, ", src_file, src_line, read_us");
 }
 
 /* The source's name as text: cut within its array, valid UTF-8. */

@@ -13,9 +13,6 @@
 #include "../common/buf.h"
 #include "record.h"
 
-/* Appends `name` as a quoted SQL identifier ("a ""b""" for a "b"). */
-void hs_sql_identifier(struct hs_buf *b, const char *name);
-
 /* The columns a COPY names, in the order hs_copy_row sends them: the
  * table's, each quoted, then src_file, src_line, read_us. */
 void hs_copy_columns(struct hs_buf *b, const struct hs_schema *s);

@@ -97,11 +97,20 @@ static void quote(const char *name, char *out, size_t cap)
     out[n] = '\0';
 }
 
-static void put_quoted(struct hs_buf *b, const char *name)
+void hs_pg_identifier(struct hs_buf *b, const char *name)
 {
     char q[QUOTED_MAX];
     quote(name, q, sizeof q);
     hs_buf_puts(b, q);
+}
+
+void hs_pg_columns(struct hs_buf *b, const struct hs_schema *s, const char *prefix)
+{
+    for (int c = 0; c < s->ncols; c++) {
+        hs_buf_puts(b, c > 0 ? ", " : "");
+        hs_buf_puts(b, prefix);
+        hs_pg_identifier(b, s->cols[c].name);
+    }
 }
 
 /* ---- the SQL that creates the tables ---- */
@@ -127,7 +136,7 @@ static int is_housing(const struct hs_schema *s)
 static void column_sql(struct hs_buf *b, const struct want *w)
 {
     hs_buf_puts(b, ", ");
-    put_quoted(b, w->name);
+    hs_pg_identifier(b, w->name);
     hs_buf_printf(b, " %s%s", w->type, w->nullable ? "" : " NOT NULL");
     if (w->default_sql != NULL)
         hs_buf_printf(b, " DEFAULT %s", w->default_sql);
@@ -138,7 +147,7 @@ static void table_sql(struct hs_buf *b, const char *name, bool housing,
                       const struct hs_schema *s, const struct fixed *fixed, size_t nfixed)
 {
     hs_buf_puts(b, "CREATE TABLE IF NOT EXISTS ");
-    put_quoted(b, name);
+    hs_pg_identifier(b, name);
     hs_buf_printf(b, " (\"id\" %s PRIMARY KEY", housing ? "serial" : "bigserial");
     for (int c = 0; s != NULL && c < s->ncols; c++) {
         struct want w = want_configured(&s->cols[c]);
@@ -155,9 +164,9 @@ static void index_sql(struct hs_buf *b, bool unique, const char *name, const cha
                       const char *keys)
 {
     hs_buf_printf(b, "CREATE %sINDEX IF NOT EXISTS ", unique ? "UNIQUE " : "");
-    put_quoted(b, name);
+    hs_pg_identifier(b, name);
     hs_buf_puts(b, " ON ");
-    put_quoted(b, table);
+    hs_pg_identifier(b, table);
     hs_buf_printf(b, " (%s);\n", keys);
 }
 

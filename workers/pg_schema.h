@@ -64,6 +64,14 @@ enum {
     HS_PG_SCHEMA_FAILED = -2,       /* a query failed: connection, privilege, out of memory */
 };
 
+/* Appends `name` as a quoted SQL identifier ("a ""b""" for a "b"): exact,
+ * whatever it holds. */
+void hs_pg_identifier(struct hs_buf *b, const char *name);
+
+/* Appends the table's columns, each quoted and after `prefix` ("h."),
+ * separated by ", ". */
+void hs_pg_columns(struct hs_buf *b, const struct hs_schema *s, const char *prefix);
+
 /* "<table><suffix>" as PostgreSQL stores it (at most 63 bytes). */
 void hs_pg_schema_name(const char *table, const char *suffix, char out[HS_PG_NAME_MAX]);
 

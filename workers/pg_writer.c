@@ -681,22 +681,12 @@ static int write_loop(struct writer *wr)
 
 /* ---- the statements ---- */
 
-/* "t" (quoted) and ", " between the columns (each quoted), prefixed. */
-static void column_list(struct hs_buf *b, const struct hs_schema *s, const char *prefix)
-{
-    for (int c = 0; c < s->ncols; c++) {
-        hs_buf_puts(b, c > 0 ? ", " : "");
-        hs_buf_puts(b, prefix);
-        hs_sql_identifier(b, s->cols[c].name);
-    }
-}
-
 /* json_populate_record reads a row of the table from each element of $1. */
 static void input_rows(struct hs_buf *b, const struct hs_schema *s)
 {
     hs_buf_puts(b, "json_array_elements($1::json) WITH ORDINALITY AS e(j, ord), "
                    "LATERAL json_populate_record(NULL::");
-    hs_sql_identifier(b, s->table);
+    hs_pg_identifier(b, s->table);
     hs_buf_puts(b, ", e.j) AS i");
 }
 
@@ -704,7 +694,7 @@ static char *copy_sql(const struct hs_schema *s)
 {
     struct hs_buf b = {0};
     hs_buf_puts(&b, "COPY ");
-    hs_sql_identifier(&b, s->table);
+    hs_pg_identifier(&b, s->table);
     hs_buf_puts(&b, " (");
     hs_copy_columns(&b, s);
     hs_buf_puts(&b, ") FROM STDIN WITH (FORMAT binary)");
@@ -715,13 +705,13 @@ static char *insert_sql(const struct hs_schema *s)
 {
     struct hs_buf b = {0};
     hs_buf_puts(&b, "INSERT INTO ");
-    hs_sql_identifier(&b, s->table);
+    hs_pg_identifier(&b, s->table);
     hs_buf_puts(&b, " (");
     hs_copy_columns(&b, s);
     hs_buf_puts(&b, ") SELECT ");
     hs_copy_columns(&b, s);
     hs_buf_puts(&b, " FROM json_populate_recordset(NULL::");
-    hs_sql_identifier(&b, s->table);
+    hs_pg_identifier(&b, s->table);
     hs_buf_puts(&b, ", $1::json) ON CONFLICT (src_file, src_line) DO NOTHING");
     return hs_buf_take_string(&b);
 }
@@ -732,25 +722,24 @@ static char *collisions_sql(const struct hs_schema *s)
     hs_buf_puts(&b, "SELECT e.ord, h.id FROM ");
     input_rows(&b, s);
     hs_buf_puts(&b, " JOIN ");
-    hs_sql_identifier(&b, s->table);
+    hs_pg_identifier(&b, s->table);
     hs_buf_puts(&b, " h ON h.src_file = i.src_file AND h.src_line = i.src_line WHERE (");
-    column_list(&b, s, "h.");
+    hs_pg_columns(&b, s, "h.");
     hs_buf_puts(&b, ") IS DISTINCT FROM (");
-    column_list(&b, s, "i.");
+    hs_pg_columns(&b, s, "i.");
     hs_buf_puts(&b, ")");
     return hs_buf_take_string(&b);
 }
 
 static char *dead_sql(const struct hs_schema *s)
 {
-    struct hs_buf b = {0}, name = {0};
-    hs_buf_printf(&name, "%s_dead_letter", s->table);
-    hs_buf_append(&name, "", 1);
+    struct hs_buf b = {0};
+    char dead[HS_PG_NAME_MAX];
+    hs_pg_schema_name(s->table, HS_PG_DEAD_LETTER_SUFFIX, dead);
     hs_buf_puts(&b, "INSERT INTO ");
-    hs_sql_identifier(&b, hs_buf_failed(&name) ? "" : name.data);
+    hs_pg_identifier(&b, dead);
     hs_buf_puts(&b, " (source, reason, raw, raw_bytes, sqlstate) VALUES ($1, $2, $3, $4, $5) "
                     "ON CONFLICT DO NOTHING");
-    hs_buf_free(&name);
     return hs_buf_take_string(&b);
 }
 
