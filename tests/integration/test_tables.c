@@ -404,6 +404,52 @@ static void values_that_do_not_fit_become_dead_letters(void **state)
     drop_tables(&d);
 }
 
+/* Another table fed by a foreign producer through the real broker: numbers
+ * and dates as strings, a column named by its header in another case, a
+ * nullable column left out or null; values that do not fit are dead letters
+ * naming the column; the metrics name the table. */
+static void foreign_producer_into_another_table(void **state)
+{
+    (void)state;
+    struct dataset d;
+    struct run r;
+    char q[600], text[512], extra[1200], out[65536];
+    FILE *f = open_dataset(&d, "foreign");
+    fputs("num,day,name\n", f); /* a header and no records: all comes from Kafka */
+    fclose(f);
+    int port = free_port();
+    snprintf(extra, sizeof extra, "metrics_port = %d\ntable {\n name = \"%s\"\n"
+             " column num { type = \"integer\" header = \"Number\" }\n"
+             " column day { type = \"date\" nullable = true }\n"
+             " column name { type = \"varchar(5)\" nullable = true }\n}\n", port, d.table);
+    drop_tables(&d);
+    run_init(&r, d.name, d.csv, extra);
+    assert_int_equal(run_housingsup(&r, "start", out, sizeof out), 0);
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM pg_tables WHERE tablename IN ('%s', "
+             "'%s_dead_letter')", d.table, d.table);
+    assert_int_equal(sql_wait_for(q, 2, 60), 2);
+    const char *msg = "[{\"num\":\"1\",\"day\":\"2024-02-29\",\"name\":\"ok\"},"
+                      "{\"NUMBER\":2,\"day\":null},{\"num\":3,\"name\":\"toolong\"},"
+                      "{\"num\":\"x\"},{\"day\":\"2024-01-01\"}]";
+    kafka_produce(r.topic, NULL, msg, strlen(msg));
+    snprintf(q, sizeof q, "SELECT (SELECT COUNT(*) FROM \"%s\") + (SELECT COUNT(*) FROM "
+             "\"%s_dead_letter\")", d.table, d.table);
+    assert_int_equal(sql_wait_for(q, 5, 60), 5);
+    snprintf(q, sizeof q, "SELECT string_agg(num || '=' || COALESCE(day::text, 'null') || '/' || "
+             "COALESCE(name, 'null'), ' ' ORDER BY num) FROM \"%s\"", d.table);
+    assert_string_equal(sql_text(q, text, sizeof text), "1=2024-02-29/ok 2=null/null");
+    snprintf(q, sizeof q, "SELECT string_agg(reason, ' | ' ORDER BY source) FROM "
+             "\"%s_dead_letter\"", d.table);
+    assert_string_equal(sql_text(q, text, sizeof text), "name is longer than varchar(5) | "
+                        "num is not an integer: 'x' | num is missing");
+    assert_int_equal(http_get(port, "/metrics", out, sizeof out), 0);
+    snprintf(q, sizeof q, "housingsup_info{table=\"%s\",topic=\"%s\"} 1\n", d.table, r.topic);
+    if (strstr(out, q) == NULL)
+        fail_msg("no '%s' in the metrics", q);
+    run_stop_cleanly(&r);
+    drop_tables(&d);
+}
+
 /* A table that cannot take the rows stops `start` (exit 2) with one line,
  * and `check` fails on it; a missing one with table.create = false too. */
 static void start_refuses_a_table_that_cannot_take_the_rows(void **state)
@@ -451,6 +497,7 @@ int main(void)
         cmocka_unit_test(a_hundred_columns),
         cmocka_unit_test(values_that_do_not_fit_become_dead_letters),
         cmocka_unit_test(start_refuses_a_table_that_cannot_take_the_rows),
+        cmocka_unit_test(foreign_producer_into_another_table),
     };
     return cmocka_run_group_tests_name("tables", tests, NULL, NULL);
 }
