@@ -13,14 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../workers/csv_source.h"
+#include "now.h"
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
+#include "../workers/csv_source.h"
 
 /* One pass over the file: the rows parsed, or -1. */
 static long one_pass(const char *path, const char *encoding)

@@ -13,17 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "now.h"
+
 #include "value.h"
 
 #define PASSES 5
 #define N 2000000
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static char area[1 << 16];
 static volatile int64_t sink;

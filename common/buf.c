@@ -85,6 +85,24 @@ void hs_buf_printf(struct hs_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+void hs_buf_uint(struct hs_buf *b, unsigned long long u)
+{
+    char text[24], *end = text + sizeof text, *p = end;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    hs_buf_append(b, p, (size_t)(end - p));
+}
+
+void hs_buf_int(struct hs_buf *b, long long v)
+{
+    if (v < 0)
+        hs_buf_append(b, "-", 1);
+    /* the magnitude in unsigned arithmetic: -LLONG_MIN does not fit a long long */
+    hs_buf_uint(b, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v);
+}
+
 /* Appends the decimal r / 10^k (|r| < 10^15, 0 <= k <= 8) without printf. */
 static void put_scaled(struct hs_buf *b, long long r, int k)
 {

@@ -23,6 +23,9 @@ void hs_buf_free(struct hs_buf *b);
 void hs_buf_append(struct hs_buf *b, const char *bytes, size_t n);
 void hs_buf_puts(struct hs_buf *b, const char *s);
 void hs_buf_printf(struct hs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append an integer in decimal, without printf (a hot path). */
+void hs_buf_uint(struct hs_buf *b, unsigned long long u);
+void hs_buf_int(struct hs_buf *b, long long v);
 /* Appends a double in the shortest form that reads back as the same value. */
 void hs_buf_double(struct hs_buf *b, double v);
 /* Appends s[0..n) as a quoted JSON string: '"' and '\\' escaped, control

@@ -20,6 +20,7 @@
 #include <jsmn.h>
 
 #define MAX_DEPTH 64
+#define FIRST_TOKENS 256 /* grown to the most a message has needed */
 
 /* ---- encoding ---- */
 
@@ -82,8 +83,10 @@ static void put_dead(struct hs_buf *out, const struct hs_item *it)
 static void put_object(struct hs_buf *out, const struct hs_item *it, const struct hs_layout *l,
                        const struct hs_buf *keys, const uint32_t *at)
 {
-    hs_buf_printf(out, "{\"_line\":%llu,\"_ts\":%lld", (unsigned long long)it->line,
-                  (long long)it->read_us);
+    hs_buf_puts(out, "{\"_line\":");
+    hs_buf_uint(out, it->line);
+    hs_buf_puts(out, ",\"_ts\":");
+    hs_buf_int(out, it->read_us);
     if (it->kind == HS_ITEM_ROW)
         put_row(out, it, l, keys, at);
     else
@@ -399,59 +402,79 @@ static int decode_object(struct hs_json_decoder *d, const char *msg, const jsmnt
     return end;
 }
 
-/* jsmn closes a bracket by walking up from the newest token, which takes
- * time quadratic in the nesting depth; our messages are two levels deep, so
- * anything past MAX_DEPTH is refused before jsmn sees it. */
-static int too_deep(const char *msg, size_t len)
+/* jsmn (with parent links) parses deep nesting in linear time, but the
+ * format is two levels deep: a container more than MAX_DEPTH levels down is
+ * refused. Walking up from each container stops after MAX_DEPTH steps, so
+ * the check is linear too. */
+static int too_deep(const jsmntok_t *t, int n)
 {
-    int depth = 0, in_string = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = msg[i];
-        if (in_string) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_string = 0;
-        } else if (c == '"') {
-            in_string = 1;
-        } else if (c == '[' || c == '{') {
-            if (++depth > MAX_DEPTH)
+    for (int i = 0; i < n; i++) {
+        if (t[i].type != JSMN_OBJECT && t[i].type != JSMN_ARRAY)
+            continue;
+        int depth = 1;
+        for (int up = t[i].parent; up >= 0; up = t[up].parent)
+            if (t[up].type != JSMN_STRING && ++depth > MAX_DEPTH) /* a key is no level */
                 return 1;
-        } else if (c == ']' || c == '}') {
-            depth--;
-        }
     }
     return 0;
 }
 
-static int tokenize(struct hs_json_decoder *d, const char *msg, size_t len, char *err,
-                    size_t errlen)
+/* Why jsmn refused the message: a bad character or a truncation, which its
+ * counting pass finds, else a bracket out of place at byte `pos`. */
+static void describe_refusal(const char *msg, size_t len, unsigned pos, char *err,
+                             size_t errlen)
 {
-    if (too_deep(msg, len)) {
-        snprintf(err, errlen, "invalid JSON (nested deeper than %d levels)", MAX_DEPTH);
-        return -1;
-    }
     jsmn_parser p;
     jsmn_init(&p);
     int n = jsmn_parse(&p, msg, len, NULL, 0);
-    if (n < 0) {
+    if (n < 0)
         snprintf(err, errlen, "invalid JSON (%s at byte %u)",
                  n == JSMN_ERROR_PART ? "truncated" : "bad character", p.pos);
+    else
+        snprintf(err, errlen, "invalid JSON (bad structure at byte %u)", pos);
+}
+
+/* Makes room for all of the message's tokens: counts them (a second pass,
+ * only when the message has more tokens than any before it). */
+static int grow_tokens(struct hs_json_decoder *d, const char *msg, size_t len, char *err,
+                       size_t errlen)
+{
+    jsmn_parser p;
+    jsmn_init(&p);
+    int n = jsmn_parse(&p, msg, len, NULL, 0);
+    if (n < 0)
+        return 0; /* refused: describe_refusal says why */
+    void *grown = realloc(d->tokens, (size_t)n * sizeof(jsmntok_t));
+    if (grown == NULL) {
+        snprintf(err, errlen, "out of memory for %d JSON tokens", n);
         return -1;
     }
-    if ((unsigned)n > d->cap) {
-        void *grown = realloc(d->tokens, (size_t)n * sizeof(jsmntok_t));
-        if (grown == NULL) {
-            snprintf(err, errlen, "out of memory for %d JSON tokens", n);
-            return -1;
-        }
-        d->tokens = grown;
-        d->cap = (unsigned)n;
-    }
+    d->tokens = grown;
+    d->cap = (unsigned)n;
+    return 0;
+}
+
+/* One pass of jsmn into the tokens kept from earlier messages. */
+static int tokenize(struct hs_json_decoder *d, const char *msg, size_t len, char *err,
+                    size_t errlen)
+{
+    jsmn_parser p;
     jsmn_init(&p);
-    n = jsmn_parse(&p, msg, len, d->tokens, d->cap);
-    if (n < 0)
-        snprintf(err, errlen, "invalid JSON (bad structure at byte %u)", p.pos);
+    int n = jsmn_parse(&p, msg, len, d->tokens, d->cap);
+    if (n == JSMN_ERROR_NOMEM) {
+        if (grow_tokens(d, msg, len, err, errlen) != 0)
+            return -1;
+        jsmn_init(&p);
+        n = jsmn_parse(&p, msg, len, d->tokens, d->cap);
+    }
+    if (n < 0) {
+        describe_refusal(msg, len, p.pos, err, errlen);
+        return -1;
+    }
+    if (too_deep(d->tokens, n)) {
+        snprintf(err, errlen, "invalid JSON (nested deeper than %d levels)", MAX_DEPTH);
+        return -1;
+    }
     return n;
 }
 
@@ -471,6 +494,8 @@ int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const
         return -1;
     }
     int i = 1;
+    size_t src_len = src ? strnlen(src, sizeof d->item->src - 1) : 0;
+    size_t position_len = strnlen(position, sizeof d->item->src - 1);
     for (int k = 0; k < t[0].size; k++) {
         memset(d->item, 0, offsetof(struct hs_item, body));
         if (i >= ntok) {
@@ -481,7 +506,9 @@ int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const
         i = decode_object(d, msg, t, i, ntok, k + 1, &own_line);
         if (src == NULL || !own_line)
             d->item->line = (uint64_t)k + 1;
-        snprintf(d->item->src, sizeof d->item->src, "%s", src != NULL && own_line ? src : position);
+        bool own = src != NULL && own_line;
+        memcpy(d->item->src, own ? src : position, own ? src_len : position_len);
+        d->item->src[own ? src_len : position_len] = '\0';
         if (fn(d->item, ctx) != 0)
             return -2;
     }
@@ -490,10 +517,12 @@ int hs_json_decode(struct hs_json_decoder *d, const char *msg, size_t len, const
 
 int hs_json_decoder_init(struct hs_json_decoder *d, const struct hs_layout *l)
 {
-    *d = (struct hs_json_decoder){.layout = l};
+    /* never NULL: jsmn given no tokens only counts them */
+    *d = (struct hs_json_decoder){.layout = l, .cap = FIRST_TOKENS};
+    d->tokens = malloc(FIRST_TOKENS * sizeof(jsmntok_t));
     d->item = malloc(l->slot_size);
     d->have = malloc((size_t)l->ncols);
-    return d->item != NULL && d->have != NULL ? 0 : -1;
+    return d->tokens != NULL && d->item != NULL && d->have != NULL ? 0 : -1;
 }
 
 void hs_json_decoder_free(struct hs_json_decoder *d)
