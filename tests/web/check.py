@@ -52,7 +52,9 @@ class Tap:
             self.failed += 1
         print(f"{'ok' if ok else 'not ok'} {self.n} - {what}", flush=True)
         if not ok and detail:
-            for line in str(detail).splitlines():
+            detail = str(detail)
+            detail = detail if len(detail) < 1500 else detail[:1500] + " ..."
+            for line in detail.splitlines():
                 print(f"# {line}", flush=True)
         return ok
 
@@ -160,7 +162,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--screenshot", help="also save the page as this PNG")
     args = ap.parse_args()
-    tap = Tap(13)
+    tap = Tap(15)
     work = tempfile.mkdtemp(prefix="web-", dir=os.path.join(ROOT, "build"))
     run = Run(work)
     started = run.housingsup("start")
@@ -244,11 +246,14 @@ def check_page(tap, browser, run, screenshot):
               "letters", drawn, {name: points(name) for name in series})
     take_screenshot(page, run, screenshot)
 
-    tap.check("GET of an unknown path, POST and DELETE of the page get 404",
-              (http_status(run.url + "nope"), http_status(run.url + "status.json/x"),
-               http_status(run.url, "POST"), http_status(run.url, "DELETE")) == (404,) * 4)
+    answers = (http_status(run.url, "HEAD"), http_status(run.url + "status.json", "HEAD"),
+               http_status(run.url + "nope"), http_status(run.url + "status.json/x"),
+               http_status(run.url, "POST"), http_status(run.url, "DELETE"))
+    tap.check("HEAD answers; an unknown path, POST and DELETE get 404",
+              answers == (200, 200, 404, 404, 404, 404), answers)
     tap.check("no console error and no page error while it ran", not console_errors and not page_errors,
               f"console {console_errors}; page {page_errors}")
+    check_shown_states(tap, browser, run)
 
     stopped = run.housingsup("stop")
     lost = eventually(lambda: "no answer from housingsup" in (page.text_content("#conn") or "") and
@@ -278,6 +283,51 @@ def check_history(tap, run):
               all(len(r["rate"]) == len(ages) for r in h["rates"]) and
               len(h["lag"]) == len(h["ring_fill"]) == len(h["dead_letters"]) == len(ages),
               f"{len(ages)} samples, gaps {gaps}, roles {[r['role'] for r in h['rates']]}")
+
+
+def check_shown_states(tap, browser, run):
+    """What a live run seldom shows, from answers the browser is handed
+    instead of the server's (Playwright's routing): a draining, degraded
+    pipeline whose reasons hold HTML; then a server that never answers."""
+    page = browser.new_page()
+    page_errors = []
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    d = get_json(run.url + "status.json")[1]
+    d.update(phase="draining", state="stopping", health="degraded",
+             health_reason="writer-0 restarting: <script>window.hsXss=3</script>")
+    w = next(c for c in d["children"] if c["role"] == "writer-0")
+    w.update(pid=None, state="restarting", reason="<img src=x onerror=window.hsXss=4> exit 1")
+    page.route("**/status.json", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(d)))
+    page.goto(run.url)
+    reason_row = '#children tr.reason[data-role="writer-0"] td[data-field="reason"]'
+    shown = eventually(lambda: page.locator(reason_row).count() == 1)
+    tap.check("draining and degraded are shown, with the reasons as text and nothing run",
+              shown and page.text_content("#phase") == "draining" and
+              "phase-draining" in page.get_attribute("#phase", "class") and
+              page.text_content("#health") == "degraded" and page.is_visible("#why") and
+              page.text_content("#health-reason") == d["health_reason"] and
+              page.text_content(reason_row) == "writer-0: " + w["reason"] and
+              cell(page, "writer-0", "pid") == "–" and
+              page.evaluate("document.querySelectorAll('img, script:not(head script, body > script)')"
+                            ".length") == 0 and
+              page.evaluate("window.hsXss") is None and not page_errors,
+              f"phase {page.text_content('#phase')!r}, reason row {page.locator(reason_row).count()}, "
+              f"hsXss {page.evaluate('window.hsXss')}, errors {page_errors}")
+
+    page.unroute("**/status.json")
+    held = []
+    page.route("**/status.json", lambda route: held.append(route))  # never answered: a hung server
+    timed_out = eventually(lambda: "timed out" in (page.text_content("#conn") or "") and
+                           "stale" in (page.get_attribute("body", "class") or ""))
+    conn = page.text_content("#conn")
+    page.unroute("**/status.json")
+    back = eventually(lambda: (page.text_content("#conn") or "").startswith("updated") and
+                      page.text_content("#phase") == "running")
+    tap.check("a request the server does not answer times out, the page says so and recovers",
+              timed_out and back and "draining" in conn, f"#conn {conn!r}, then "
+              f"{page.text_content('#conn')!r}")
+    page.close()
 
 
 def take_screenshot(page, run, extra):
