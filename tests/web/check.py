@@ -9,7 +9,7 @@ of the supervisor), show a hostile source path as text without running it, and
 follow a writer's SIGKILL by itself (a new pid, one restart more) without being
 reloaded. Unknown paths and other methods get a 404; when the supervisor stops,
 the page says it gets no answer. With --screenshot FILE the page is saved as a
-PNG (always also to the work directory).
+PNG (always also to build/status-page.png).
 
 Run by tests/web/check.sh with the Python of scripts/browser.sh; needs the
 stack's environment (HS_KAFKA_BOOTSTRAP, PG*).
@@ -17,6 +17,7 @@ stack's environment (HS_KAFKA_BOOTSTRAP, PG*).
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -178,6 +179,7 @@ def main():
     finally:
         run.housingsup("stop")  # a no-op when the test stopped it
         run.forget_rows()
+        shutil.rmtree(work, ignore_errors=True)
     return 1 if tap.failed else 0
 
 
@@ -331,7 +333,7 @@ def check_shown_states(tap, browser, run):
 
 
 def take_screenshot(page, run, extra):
-    path = os.path.join(run.work, "status-page.png")
+    path = os.path.join(ROOT, "build", "status-page.png")  # the last run's, kept
     page.screenshot(path=path, full_page=True)
     print(f"# screenshot: {path}")
     if extra:
