@@ -79,6 +79,9 @@ fuzzers: build/fuzz/fuzz_csv build/fuzz/fuzz_json build/fuzz/fuzz_formats build/
 headerscheck:
 	@CC="$(CC)" CFLAGS="$(WARN) $(PKG_CFLAGS)" tests/headers.sh $(LAYERS) tests
 
+# The status page is built into the binary by page.c (.incbin).
+$(foreach v,release asan fuzz,build/$(v)/supervisor/page.o): supervisor/page.html
+
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 FUZZ_SECONDS ?= 600

@@ -21,8 +21,12 @@
 #include "../common/clock.h"
 #include "../common/log.h"
 #include "../workers/worker.h"
+#include "page.h"
 
 #define CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* What the endpoint serves: the status page, its data, the metrics. */
+enum route { ROUTE_PAGE, ROUTE_STATUS, ROUTE_METRICS, ROUTES };
 
 /* A connection libmicrohttpd has open: its socket, and when it came. */
 struct conn {
@@ -35,6 +39,8 @@ struct hs_metrics {
     struct MHD_Daemon *daemon;
     int listen_fd, epoll_fd;
     const struct hs_status *snapshot;
+    const struct hs_history *history;
+    struct MHD_Response *answers[ROUTES]; /* kept answers; NULL until asked for */
     struct conn conns[HS_METRICS_MAX_CONNECTIONS];
     char said[200]; /* libmicrohttpd's last message: why a start failed */
 };
@@ -185,31 +191,114 @@ void hs_metrics_render(const struct hs_status *st, struct hs_buf *b)
 
 /* ---- serving ---- */
 
-static struct MHD_Response *reply(const struct hs_metrics *m, const char *url, const char *method,
-                                  unsigned *code)
+/* An answer is built once and kept for every request until the next
+ * snapshot (hs_metrics_refresh), so a hundred browsers polling cost a
+ * hundred sends, not a hundred renderings. */
+typedef void (*render_fn)(const struct hs_metrics *m, struct hs_buf *b);
+
+static void render_page(const struct hs_metrics *m, struct hs_buf *b)
 {
-    struct hs_buf body = {0};
-    *code = MHD_HTTP_OK;
-    if (strcmp(url, "/metrics") == 0 && (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)) {
-        hs_metrics_render(m->snapshot, &body);
-    } else {
-        *code = MHD_HTTP_NOT_FOUND;
-        hs_buf_puts(&body, "housingsup serves GET /metrics only\n");
-    }
+    (void)m;
+    hs_buf_puts(b, hs_page_html);
+}
+
+void hs_metrics_render_status_json(const struct hs_status *st, const struct hs_history *h,
+                                   struct hs_buf *b)
+{
+    hs_buf_puts(b, "{");
+    hs_status_render_json_members(st, b);
+    hs_buf_puts(b, ",\"history\":");
+    hs_history_render_json(h, b);
+    hs_buf_puts(b, "}\n");
+}
+
+static void render_status(const struct hs_metrics *m, struct hs_buf *b)
+{
+    hs_metrics_render_status_json(m->snapshot, m->history, b);
+}
+
+static void render_metrics(const struct hs_metrics *m, struct hs_buf *b)
+{
+    hs_metrics_render(m->snapshot, b);
+}
+
+/* The page's scripts and styles are inline and it fetches from its own
+ * origin only; nothing else may load, and no other site may frame it. */
+#define PAGE_POLICY "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; " \
+                    "connect-src 'self'; img-src 'none'; base-uri 'none'; form-action 'none'; "  \
+                    "frame-ancestors 'none'"
+
+static const struct route_def {
+    const char *path, *content_type;
+    render_fn render;
+    bool fixed;         /* the same for the whole run: never refreshed */
+    const char *policy; /* its Content-Security-Policy, or NULL */
+} routes[ROUTES] = {
+    [ROUTE_PAGE] = {"/", "text/html; charset=utf-8", render_page, true, PAGE_POLICY},
+    [ROUTE_STATUS] = {"/status.json", "application/json", render_status, false, NULL},
+    [ROUTE_METRICS] = {"/metrics", CONTENT_TYPE, render_metrics, false, NULL},
+};
+
+static bool add_headers(struct MHD_Response *r, const char *content_type, const char *policy)
+{
+    /* Connection: close, as before: a scraper's idle keep-alive would hold a slot. */
+    return MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) == MHD_YES &&
+           MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") == MHD_YES &&
+           MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES &&
+           MHD_add_response_header(r, "X-Content-Type-Options", "nosniff") == MHD_YES &&
+           (policy == NULL ||
+            MHD_add_response_header(r, "Content-Security-Policy", policy) == MHD_YES);
+}
+
+/* A response that owns `body` (freed with it); NULL when out of memory. */
+static struct MHD_Response *response(struct hs_buf *body, const char *content_type,
+                                     const char *policy)
+{
     struct MHD_Response *r = NULL;
-    if (!hs_buf_failed(&body))
-        r = MHD_create_response_from_buffer_with_free_callback(body.len, body.data, free);
+    if (!hs_buf_failed(body))
+        r = MHD_create_response_from_buffer_with_free_callback(body->len, body->data, free);
     if (r == NULL) {
-        hs_buf_free(&body);
+        hs_buf_free(body);
         return NULL;
     }
-    /* Connection: close, as before: a scraper's idle keep-alive would hold a slot. */
-    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TYPE) != MHD_YES ||
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES) {
+    if (!add_headers(r, content_type, policy)) {
         MHD_destroy_response(r);
         return NULL;
     }
     return r;
+}
+
+static struct MHD_Response *not_found(void)
+{
+    struct hs_buf body = {0};
+    hs_buf_puts(&body, "housingsup serves GET /, /status.json and /metrics only\n");
+    return response(&body, "text/plain; charset=utf-8", NULL);
+}
+
+static struct MHD_Response *answer_of(struct hs_metrics *m, enum route route)
+{
+    if (m->answers[route] == NULL) {
+        struct hs_buf body = {0};
+        routes[route].render(m, &body);
+        m->answers[route] = response(&body, routes[route].content_type, routes[route].policy);
+    }
+    return m->answers[route];
+}
+
+/* The answer to a request; NULL when out of memory. Ours to destroy when
+ * *owned (a 404), else kept in m->answers. */
+static struct MHD_Response *reply(struct hs_metrics *m, const char *url, const char *method,
+                                  unsigned *code, bool *owned)
+{
+    *code = MHD_HTTP_OK;
+    *owned = false;
+    if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+        for (int i = 0; i < ROUTES; i++)
+            if (strcmp(url, routes[i].path) == 0)
+                return answer_of(m, (enum route)i);
+    *code = MHD_HTTP_NOT_FOUND;
+    *owned = true;
+    return not_found();
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -218,11 +307,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 {
     (void)version, (void)upload_data, (void)upload_data_size, (void)req_cls;
     unsigned code;
-    struct MHD_Response *r = reply(cls, url, method, &code);
+    bool owned;
+    struct MHD_Response *r = reply(cls, url, method, &code, &owned);
     if (r == NULL)
         return MHD_NO; /* out of memory: libmicrohttpd drops the connection */
-    enum MHD_Result queued = MHD_queue_response(c, code, r);
-    MHD_destroy_response(r);
+    enum MHD_Result queued = MHD_queue_response(c, code, r); /* holds r until sent */
+    if (owned)
+        MHD_destroy_response(r);
     return queued;
 }
 
@@ -274,7 +365,7 @@ static struct MHD_Daemon *start_daemon(struct hs_metrics *m, int port)
 }
 
 struct hs_metrics *hs_metrics_start(const char *address, int port, const struct hs_status *snapshot,
-                                    char *err, size_t errlen)
+                                    const struct hs_history *history, char *err, size_t errlen)
 {
     struct hs_metrics *m = calloc(1, sizeof *m);
     if (m == NULL) {
@@ -284,6 +375,7 @@ struct hs_metrics *hs_metrics_start(const char *address, int port, const struct 
     for (int i = 0; i < HS_METRICS_MAX_CONNECTIONS; i++)
         m->conns[i].fd = -1;
     m->snapshot = snapshot;
+    m->history = history;
     if ((m->listen_fd = listen_socket(address, port, err, errlen)) < 0) {
         free(m);
         return NULL;
@@ -354,10 +446,27 @@ void hs_metrics_close_in_child(struct hs_metrics *m)
             close(m->conns[i].fd);
 }
 
+/* A connection still sending an answer holds its own reference to it. */
+static void forget_answers(struct hs_metrics *m, bool fixed_too)
+{
+    for (int i = 0; i < ROUTES; i++)
+        if (m->answers[i] != NULL && (fixed_too || !routes[i].fixed)) {
+            MHD_destroy_response(m->answers[i]);
+            m->answers[i] = NULL;
+        }
+}
+
+void hs_metrics_refresh(struct hs_metrics *m)
+{
+    if (m != NULL)
+        forget_answers(m, false);
+}
+
 void hs_metrics_stop(struct hs_metrics *m)
 {
     if (m == NULL)
         return;
     MHD_stop_daemon(m->daemon); /* closes the listening socket too */
+    forget_answers(m, true);
     free(m);
 }

@@ -91,7 +91,11 @@ void hs_status_render_table(const struct hs_status *st, struct hs_buf *b)
 
 /* ---- JSON ---- */
 
-static void json_string(struct hs_buf *b, const char *s) { hs_buf_json_string(b, s, strlen(s)); }
+/* NULL as "": the endpoint may be asked before the first snapshot is taken. */
+static void json_string(struct hs_buf *b, const char *s)
+{
+    hs_buf_json_string(b, s ? s : "", s ? strlen(s) : 0);
+}
 
 static void json_optional(struct hs_buf *b, const char *key, long long value)
 {
@@ -124,9 +128,9 @@ static void json_row(const struct hs_status_row *r, struct hs_buf *b)
     hs_buf_puts(b, "}");
 }
 
-void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
+void hs_status_render_json_members(const struct hs_status *st, struct hs_buf *b)
 {
-    hs_buf_puts(b, "{\"state\":");
+    hs_buf_puts(b, "\"state\":");
     json_string(b, st->state);
     hs_buf_printf(b, ",\"pid\":%d,\"uptime_s\":%ld,\"phase\":\"%s\",\"config\":", st->pid,
                   st->uptime_s, hs_phase_name(st->phase)); /* a name needs no escaping */
@@ -156,7 +160,14 @@ void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
         json_optional(b, "lag", st->partitions[i].lag);
         hs_buf_puts(b, "}");
     }
-    hs_buf_puts(b, "]}\n");
+    hs_buf_puts(b, "]");
+}
+
+void hs_status_render_json(const struct hs_status *st, struct hs_buf *b)
+{
+    hs_buf_puts(b, "{");
+    hs_status_render_json_members(st, b);
+    hs_buf_puts(b, "}\n");
 }
 
 /* ---- files ---- */

@@ -82,6 +82,9 @@ void hs_status_json_path(const char *state_dir, char *out, size_t cap);
 /* Renders the table / the JSON object into b (appending). */
 void hs_status_render_table(const struct hs_status *st, struct hs_buf *b);
 void hs_status_render_json(const struct hs_status *st, struct hs_buf *b);
+/* The members of that object without its braces, for an object that adds
+ * its own (the web endpoint's /status.json adds the history). */
+void hs_status_render_json_members(const struct hs_status *st, struct hs_buf *b);
 /* The supervisor's last words in status, after an orderly stop that emptied
  * every ring, and after one that could not. */
 #define HS_STATE_STOPPED_CLEANLY "stopped cleanly, rings empty"

@@ -49,6 +49,7 @@
 #include "../workers/settings.h"
 #include "../workers/worker.h"
 #include "health.h"
+#include "history.h"
 #include "metrics.h"
 #include "pidfile.h"
 #include "status.h"
@@ -90,6 +91,7 @@ struct supervisor {
     int pid_fd;
     struct hs_metrics *metrics; /* NULL when metrics_port = 0 */
     struct hs_status snapshot; /* the latest status, also served as /metrics */
+    struct hs_history history; /* the last minutes of it, for the status page */
     int64_t started_ms, stop_deadline_ms, status_written_ms;
     enum hs_phase phase; /* only set_phase() changes it */
     struct hs_progress progress;
@@ -694,6 +696,8 @@ static void write_status(struct supervisor *s, const char *state)
     snapshot_partitions(s, st);
     snapshot_children(s, st, now);
     hs_health_assess(st, &s->progress, now, STALL_S);
+    hs_history_record(&s->history, st, now);
+    hs_metrics_refresh(s->metrics);
     char why[4400];
     if (hs_status_write(s->cfg.state_dir, st, why, sizeof why) != 0)
         hs_warn("status: %s", why);
@@ -719,8 +723,8 @@ static int prepare(struct supervisor *s, char *err, size_t errlen)
         return -1;
     s->metrics = NULL;
     if (cfg->metrics_port > 0 &&
-        (s->metrics = hs_metrics_start(cfg->metrics_address, cfg->metrics_port, &s->snapshot, err,
-                                       errlen)) == NULL)
+        (s->metrics = hs_metrics_start(cfg->metrics_address, cfg->metrics_port, &s->snapshot,
+                                       &s->history, err, errlen)) == NULL)
         return -1;
     return 0;
 }
@@ -880,7 +884,8 @@ int hs_supervisor_start(const char *config_path, bool foreground)
             s.cfg.csv_path, s.cfg.bootstrap_servers, s.cfg.topic, s.cfg.schema.table,
             s.cfg.writers);
     if (s.metrics != NULL)
-        hs_info("metrics: http://%s:%d/metrics", s.cfg.metrics_address, s.cfg.metrics_port);
+        hs_info("metrics: http://%s:%d/metrics, status page: http://%s:%d/", s.cfg.metrics_address,
+                s.cfg.metrics_port, s.cfg.metrics_address, s.cfg.metrics_port);
     report_ready(ready_fd, "ok");
     set_phase(&s, HS_PHASE_RUNNING, "set up: starting the children");
     int rc = run(&s);

@@ -205,7 +205,18 @@ static void status_json_watch_and_metrics(void **state)
     assert_true(metric_sum(out, "housingsup_phase{") == 1);
     snprintf(prefix, sizeof prefix, "housingsup_consumer_lag{topic=\"%s\",partition=\"1\"} 0\n", r.topic);
     assert_non_null(strstr(out, prefix));
+    /* the status page and its JSON beside it; any other path is a 404 */
     assert_int_equal(http_get(port, "/", out, sizeof out), 0);
+    assert_int_equal(strncmp(out, "HTTP/1.1 200 OK\r\n", 17), 0);
+    assert_non_null(strstr(out, "Content-Type: text/html; charset=utf-8"));
+    assert_non_null(strstr(out, "Content-Security-Policy: default-src 'none';"));
+    assert_non_null(strstr(out, "<title>housingsup</title>"));
+    assert_int_equal(http_get(port, "/status.json", out, sizeof out), 0);
+    assert_int_equal(strncmp(out, "HTTP/1.1 200 OK\r\n", 17), 0);
+    assert_non_null(strstr(out, "Content-Type: application/json"));
+    assert_non_null(strstr(out, "\r\n\r\n{\"state\":\"running\",\"pid\":"));
+    assert_non_null(strstr(out, ",\"history\":{\"interval_ms\":1000,"));
+    assert_int_equal(http_get(port, "/index.html", out, sizeof out), 0);
     assert_int_equal(strncmp(out, "HTTP/1.1 404 Not Found\r\n", 24), 0);
 
     /* --watch redraws about once a second (no terminal: tables one after another) */
