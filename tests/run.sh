@@ -5,7 +5,7 @@
 # includes point only down the layers (tests/layers.sh) and that every header
 # compiles on its own (make headerscheck: tests/headers.sh), the spin model
 # of the ring protocol and a short run of each libFuzzer target; the integration tests
-# (and a real Prometheus server scraping /metrics)
+# (and a real Prometheus server scraping /metrics, and pgAdmin in headless Chromium)
 # run the ASan+UBSan housingsup against the real Kafka broker and PostgreSQL
 # that scripts/stack.sh starts (and stops again at the end unless
 # HS_KEEP_STACK=1). Each test binary speaks TAP; totals are counted from it,
@@ -90,6 +90,7 @@ if scripts/stack.sh start; then
         run_binary "build/asan/tests/$t"
     done
     run_binary tests/prometheus/check.sh
+    run_binary tests/ui/check.sh
     run_binary bench/smoke.sh
     # a failed test may leave its housingsup running: end them all
     pkill -9 -f "housingsup start -c $PWD/build/" 2>/dev/null || true

@@ -7,9 +7,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${HOUSINGSUP_BIN:-build/asan/housingsup}
+# shellcheck source=tests/tap.sh
+. tests/tap.sh
 work=$(mktemp -d "$PWD/build/prometheus-XXXXXX")
-hs_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-prom_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+hs_port=$(free_port)
+prom_port=$(free_port)
 topic="prom-$$-$(date +%s)"
 prom_pid=""
 
@@ -19,13 +21,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-n=0
-check() { # description, then a command that must succeed
-    local what=$1; shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $what"; else echo "not ok $n - $what"; fi
-}
 
 # Polls a PromQL query until its (first) value equals $2, up to $3 seconds.
 query_equals() {
