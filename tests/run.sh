@@ -69,6 +69,7 @@ run_binary tests/layers.sh
 run_binary "make -s --no-print-directory headerscheck"
 run_binary tests/spin/check.sh
 run_binary scripts/packaging/check.sh
+run_binary tests/monitoring/rules.sh
 run_binary "python3 tests/docs/check.py build/release/housingsup"
 run_binary "tests/fuzz/run.sh ${HS_FUZZ_SECONDS:-20}"
 
