@@ -36,7 +36,11 @@ landed() { # polls until the run's rows are all in the table, up to 120 s
 
 shown() { grep -qxF "$1" "$work/shown"; }
 
-echo "1..9"
+echo "1..11"
+check "make ui's port: 5050 by default" \
+    test "$(env -u HS_UI_PORT -u HS_PORT_BASE scripts/ui.sh url)" = http://127.0.0.1:5050/
+check "make ui's port: HS_PORT_BASE+5 beside a stack with its own base" \
+    test "$(env -u HS_UI_PORT HS_PORT_BASE=30000 scripts/ui.sh url)" = http://127.0.0.1:30005/
 cat >"$work/housingsup.conf" <<CONF
 csv_path = "$PWD/data/housing.csv"
 state_dir = "$work/run"
