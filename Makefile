@@ -4,6 +4,7 @@
 #   make demo     set up everything, run data/housing.csv end to end, print a summary
 #   make test     set up everything, run all tests (unit + integration, ASan+UBSan build)
 #   make headerscheck  check that every header compiles on its own
+#   make ui       pgAdmin on the local PostgreSQL, in the background (make ui-stop ends it)
 #
 # Two builds side by side: build/release (-O2) and build/asan (ASan+UBSan), and
 # build/fuzz (clang, libFuzzer) for the fuzzers; each has its libhousingsup.a.
@@ -27,7 +28,7 @@ TESTS    := $(patsubst tests/%.c,%,$(sort $(wildcard tests/unit/test_*.c tests/i
 TEST_SUPPORT := tests/harness.c tests/housing.c
 LAYERS   := common config shm workers supervisor
 
-.PHONY: all setup demo test fuzz bench clean release asan install uninstall headerscheck
+.PHONY: all setup demo test fuzz bench clean release asan install uninstall headerscheck ui ui-stop
 .SECONDARY:
 all: build/release/housingsup
 
@@ -105,6 +106,15 @@ bench: setup
 	@$(MAKE) --no-print-directory -s release
 	@scripts/stack.sh start >/dev/null
 	@. "$${HS_STACK_DIR:-.stack}/env" && python3 bench/bench.py $(BENCH_ARGS); rc=$$?; scripts/stack.sh stop >/dev/null; exit $$rc
+
+# make ui: the stack's servers, then pgAdmin 4 on http://127.0.0.1:5050/ (HS_UI_PORT, or
+# HS_PORT_BASE+5) with the local PostgreSQL registered; it runs until make ui-stop.
+ui: setup
+	@scripts/stack.sh start >/dev/null
+	@scripts/ui.sh start
+
+ui-stop:
+	@scripts/ui.sh stop
 
 clean:
 	rm -rf build

@@ -13,14 +13,14 @@ PLAYWRIGHT_VERSION=1.65.2
 STACK_DIR=${HS_STACK_DIR:-$PWD/.stack}
 VENV=$STACK_DIR/browser-venv
 
-if [ ! -x /usr/bin/chromium ]; then
+if ! dpkg -s chromium >/dev/null 2>&1; then
     echo "browser: installing Debian's chromium" >&2
     SUDO=""
     [ "$(id -u)" -eq 0 ] || SUDO=sudo
-    # Another apt on the machine holds the lock for a while: wait for it.
+    # Another apt on the machine may hold the lock for a while: wait for it.
     $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
-        --no-install-recommends chromium >&2
+        --no-install-recommends chromium fonts-dejavu-core >&2
 fi
 
 if [ ! -f "$VENV/.complete-$PLAYWRIGHT_VERSION" ]; then
@@ -31,5 +31,4 @@ if [ ! -f "$VENV/.complete-$PLAYWRIGHT_VERSION" ]; then
     "$VENV/bin/pip" install -q --disable-pip-version-check "playwright==$PLAYWRIGHT_VERSION" >&2
     touch "$VENV/.complete-$PLAYWRIGHT_VERSION"
 fi
-
 echo "$VENV/bin/python"

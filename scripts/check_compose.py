@@ -16,7 +16,7 @@ import os
 import re
 import sys
 
-REQUIRED_SERVICES = ("kafka", "postgres", "kafka-ui", "pgadmin", "housingsup")
+REQUIRED_SERVICES = ("kafka", "postgres", "kafka-ui", "pgadmin", "housingsup", "prometheus", "grafana")
 
 
 class Tap:
@@ -168,6 +168,106 @@ def conf_keys(text):
     return keys
 
 
+# ---- monitoring (prometheus and grafana services) ----
+
+def bind_mounts(service, compose_dir):
+    """{container path: host path} of a service's bind mounts (./x:/y[:ro])."""
+    out = {}
+    for v in service.get("volumes") or []:
+        source, target = (v.split(":")[:2] + [""])[:2] if isinstance(v, str) else (v.get("source", ""), v.get("target", ""))
+        if source.startswith((".", "/")) and target:
+            out[target.rstrip("/")] = os.path.normpath(os.path.join(compose_dir, source))
+    return out
+
+
+def host_path(mounts, container_path):
+    """The host file behind a container path, through the mount that holds it; None if none."""
+    for target, source in mounts.items():
+        if container_path == target or container_path.startswith(target + "/"):
+            return source + container_path[len(target):]
+    return None
+
+
+def load_yaml(path, problems):
+    import yaml
+    try:
+        with open(path, encoding="utf-8") as f:
+            return yaml.safe_load(f) or {}
+    except (OSError, yaml.YAMLError) as e:
+        problems.append(f"{path}: {str(e).splitlines()[0]}")
+        return {}
+
+
+def prometheus_checks(tap, services, compose_dir, metrics_port):
+    mounts = bind_mounts(services.get("prometheus") or {}, compose_dir)
+    config = host_path(mounts, "/etc/prometheus/prometheus.yml")
+    problems = [] if config else ["no prometheus.yml is mounted at /etc/prometheus/prometheus.yml"]
+    doc = load_yaml(config, problems) if config else {}
+    targets = [t for job in doc.get("scrape_configs") or [] for sc in job.get("static_configs") or []
+               for t in sc.get("targets") or []]
+    if f"housingsup:{metrics_port}" not in targets:
+        problems.append(f"no scrape target housingsup:{metrics_port} (metrics_port) in {targets}")
+    rules = []
+    for r in doc.get("rule_files") or []:
+        path = host_path(mounts, r)
+        if path is None or not os.path.isfile(path):
+            problems.append(f"rule file {r} is not mounted from a file of the repository")
+        else:
+            rules.append(path)
+    tap.check("prometheus scrapes housingsup's metrics port and loads mounted rule files", problems)
+    problems = [] if rules else ["no rule file"]
+    for path in rules:
+        for group in load_yaml(path, problems).get("groups") or []:
+            for rule in group.get("rules") or []:
+                if "alert" in rule and not (rule.get("expr") and (rule.get("annotations") or {}).get("summary")):
+                    problems.append(f"{os.path.basename(path)}: alert {rule['alert']} lacks expr or summary")
+    tap.check("every alerting rule has an expression and a summary", problems)
+
+
+def grafana_checks(tap, services, compose_dir):
+    mounts = bind_mounts(services.get("grafana") or {}, compose_dir)
+    provisioning = host_path(mounts, "/etc/grafana/provisioning")
+    problems, uids = [], set()
+    for path in sorted(glob.glob(os.path.join(provisioning or "/nonexistent", "datasources", "*.y*ml"))):
+        for ds in load_yaml(path, problems).get("datasources") or []:
+            uids.add(ds.get("uid"))
+            if ds.get("type") == "prometheus" and not str(ds.get("url", "")).startswith("http://prometheus:9090"):
+                problems.append(f"datasource {ds.get('name')} points at {ds.get('url')}, not the prometheus service")
+    if not uids:
+        problems.append("no datasource is provisioned under /etc/grafana/provisioning/datasources")
+    tap.check("grafana's provisioned datasource is the prometheus service", problems)
+    problems, dashboards = [], []
+    for path in sorted(glob.glob(os.path.join(provisioning or "/nonexistent", "dashboards", "*.y*ml"))):
+        for provider in load_yaml(path, problems).get("providers") or []:
+            folder = host_path(mounts, (provider.get("options") or {}).get("path", ""))
+            if folder is None or not os.path.isdir(folder):
+                problems.append(f"provider {provider.get('name')}: its path is not a mounted directory")
+            else:
+                dashboards += sorted(glob.glob(os.path.join(folder, "*.json")))
+    problems += [] if dashboards else ["no dashboard JSON is provisioned"]
+    for path in dashboards:
+        problems += dashboard_problems(path, uids)
+    tap.check("grafana's provisioned dashboards parse, and every panel queries a provisioned datasource", problems)
+
+
+def dashboard_problems(path, uids):
+    try:
+        with open(path, encoding="utf-8") as f:
+            dashboard = json.load(f)
+    except (OSError, ValueError) as e:
+        return [f"{os.path.basename(path)}: {e}"]
+    problems = []
+    for panel in dashboard.get("panels") or []:
+        title = panel.get("title")
+        targets = panel.get("targets") or []
+        if not targets or not all(t.get("expr") for t in targets):
+            problems.append(f"panel {title!r} has a target without an expression")
+        for ref in [panel.get("datasource")] + [t.get("datasource") for t in targets]:
+            if isinstance(ref, dict) and ref.get("uid") not in uids:
+                problems.append(f"panel {title!r} uses datasource uid {ref.get('uid')!r}, not provisioned")
+    return problems
+
+
 # ---- the checks ----
 
 def schema_check(tap, doc):
@@ -291,6 +391,9 @@ def main():
             if source not in named_configs:
                 problems.append(f"{name}: config {source} is not defined")
     tap.check("every named volume and config a service uses is defined", problems)
+    tap.check("every bind-mounted file or directory exists",
+              [f"{name}: {source} does not exist" for name, s in services.items()
+               for source in bind_mounts(s, compose_dir).values() if not os.path.exists(source)])
 
     # housingsup: its build and its configuration
     hs = services.get("housingsup") or {}
@@ -335,6 +438,9 @@ def main():
         known = conf_keys(f.read())
     tap.check("the compose configuration uses only keys of config/housingsup.conf",
               [f"unknown key {k}" for k in sorted(conf_keys(content) - known)])
+    m = re.search(r"^\s*metrics_port\s*=\s*(\d+)", content, re.M)
+    prometheus_checks(tap, services, compose_dir, m.group(1) if m else "(no metrics_port)")
+    grafana_checks(tap, services, compose_dir)
     return tap.report()
 
 

@@ -5,8 +5,8 @@
 # includes point only down the layers (tests/layers.sh) and that every header
 # compiles on its own (make headerscheck: tests/headers.sh), the spin model
 # of the ring protocol and a short run of each libFuzzer target; the integration tests
-# (and a real Prometheus server scraping /metrics, and the status page in
-# headless Chromium)
+# (and a real Prometheus server scraping /metrics, the status page and pgAdmin
+# in headless Chromium)
 # run the ASan+UBSan housingsup against the real Kafka broker and PostgreSQL
 # that scripts/stack.sh starts (and stops again at the end unless
 # HS_KEEP_STACK=1). Each test binary speaks TAP; totals are counted from it,
@@ -70,6 +70,7 @@ run_binary tests/layers.sh
 run_binary "make -s --no-print-directory headerscheck"
 run_binary tests/spin/check.sh
 run_binary scripts/packaging/check.sh
+run_binary tests/monitoring/rules.sh
 run_binary "python3 tests/docs/check.py build/release/housingsup"
 run_binary "tests/fuzz/run.sh ${HS_FUZZ_SECONDS:-20}"
 
@@ -92,6 +93,7 @@ if scripts/stack.sh start; then
     done
     run_binary tests/prometheus/check.sh
     run_binary tests/web/check.sh
+    run_binary tests/ui/check.sh
     run_binary bench/smoke.sh
     # a failed test may leave its housingsup running: end them all
     pkill -9 -f "housingsup start -c $PWD/build/" 2>/dev/null || true

@@ -2,14 +2,19 @@
 # check.sh - the Prometheus endpoint as a real Prometheus server (Debian's)
 # sees it: it scrapes housingsup every second while housing.csv goes through,
 # and its query API must report the target up, the rows the writers committed
-# equal to the table's count, and a writer's restart after a SIGKILL.
+# equal to the table's count, and a writer's restart after a SIGKILL. It runs
+# the compose Prometheus configuration (scripts/monitoring/prometheus.yml, its
+# target, interval and rules path rewritten), so the alerting rules must load
+# and evaluate, and every query of the Grafana dashboard must return data.
 # Needs the stack's environment (tests/run.sh); prints TAP.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${HOUSINGSUP_BIN:-build/asan/housingsup}
+# shellcheck source=tests/tap.sh
+. tests/tap.sh
 work=$(mktemp -d "$PWD/build/prometheus-XXXXXX")
-hs_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-prom_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+hs_port=$(free_port)
+prom_port=$(free_port)
 topic="prom-$$-$(date +%s)"
 prom_pid=""
 
@@ -19,13 +24,6 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-
-n=0
-check() { # description, then a command that must succeed
-    local what=$1; shift
-    n=$((n + 1))
-    if "$@"; then echo "ok $n - $what"; else echo "not ok $n - $what"; fi
-}
 
 # Polls a PromQL query until its (first) value equals $2, up to $3 seconds.
 query_equals() {
@@ -46,14 +44,13 @@ state_dir = "$work/run"
 metrics_port = $hs_port
 kafka { bootstrap_servers = "$HS_KAFKA_BOOTSTRAP" topic = "$topic" group_id = "$topic" }
 CONF
-cat >"$work/prometheus.yml" <<CONF
-global: {scrape_interval: 1s, scrape_timeout: 1s}
-scrape_configs:
-  - job_name: housingsup
-    static_configs: [{targets: ["127.0.0.1:$hs_port"]}]
-CONF
+monitoring=$PWD/scripts/monitoring
+sed -e 's/^  scrape_interval: 15s$/  scrape_interval: 1s\n  scrape_timeout: 1s/' \
+    -e 's/^  evaluation_interval: 15s$/  evaluation_interval: 1s/' \
+    -e "s|/etc/prometheus/housingsup.rules.yml|$monitoring/housingsup.rules.yml|" \
+    -e "s|\"housingsup:9400\"|\"127.0.0.1:$hs_port\"|" "$monitoring/prometheus.yml" >"$work/prometheus.yml"
 
-echo "1..4"
+echo "1..8"
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
     --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
 prom_pid=$!
@@ -69,3 +66,21 @@ writer=$(jq -r '.children[] | select(.role == "writer-0") | .pid' "$work/run/sta
 kill -9 "$writer" 2>/dev/null
 check "a killed writer's restart is counted in housingsup_restarts_total" \
     query_equals 'housingsup_restarts_total{role="writer-0"}' 1 30
+
+rules_ok() { # every rule of housingsup.rules.yml loaded and evaluated without error
+    local rules
+    rules=$(grep -c '^ *- alert:' "$monitoring/housingsup.rules.yml")
+    curl -sf "http://127.0.0.1:$prom_port/api/v1/rules" |
+        jq -e --argjson n "$rules" '[.data.groups[].rules[]] | length == $n and all(.health == "ok")' >/dev/null
+}
+check "Prometheus loads the alerting rules and evaluates them without error" rules_ok
+check "every query of the Grafana dashboard returns data" python3 tests/monitoring/dashboard_queries.py \
+    "http://127.0.0.1:$prom_port" 60 "$monitoring/grafana/dashboards/housingsup.json"
+check "HousingsupDown does not fire while housingsup runs" \
+    query_equals 'count(ALERTS{alertname="HousingsupDown"}) or vector(0)' 0 5
+"$BIN" stop -c "$work/housingsup.conf" >/dev/null 2>&1
+down_expr=$(python3 -c 'import sys, yaml
+rules = yaml.safe_load(open(sys.argv[1]))["groups"][0]["rules"]
+print(next(r["expr"] for r in rules if r.get("alert") == "HousingsupDown"))' "$monitoring/housingsup.rules.yml")
+check "after housingsup stops, HousingsupDown's expression holds (it fires 1 min later)" \
+    query_equals "count($down_expr)" 1 30
