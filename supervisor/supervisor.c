@@ -504,6 +504,12 @@ static void apply_postgres_settings(struct supervisor *s, const struct hs_config
             kill(s->children[slot].pid, SIGTERM);
 }
 
+static void log_config_warnings(const struct hs_config *cfg)
+{
+    for (int i = 0; i < cfg->nwarnings; i++)
+        hs_warn("%s", cfg->warnings[i]);
+}
+
 static void reload(struct supervisor *s)
 {
     struct hs_config next;
@@ -516,6 +522,7 @@ static void reload(struct supervisor *s)
         hs_error("reload refused, keeping the running configuration: %s", err);
         return;
     }
+    log_config_warnings(&next);
     struct hs_control *ctl = s->seg.control;
     hs_info("reloaded %s: batch_size %d -> %d, writers %d -> %d, log_level %s -> %s",
             s->cfg.path, s->cfg.batch_size, next.batch_size, s->cfg.writers, next.writers,
@@ -879,6 +886,7 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     hs_info("started: config %s, csv %s, kafka %s topic %s, table %s, %d writers", s.cfg.path,
             s.cfg.csv_path, s.cfg.bootstrap_servers, s.cfg.topic, s.cfg.schema.table,
             s.cfg.writers);
+    log_config_warnings(&s.cfg);
     if (s.metrics != NULL)
         hs_info("metrics: http://%s:%d/metrics", s.cfg.metrics_address, s.cfg.metrics_port);
     report_ready(ready_fd, "ok");
