@@ -205,8 +205,10 @@ static int secret_path(char *dst, const char *value, const char *key, const stru
 {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", cfg->path);
-    if (value[0] == '/' || snprintf(dst, PATH_MAX, "%s/%s", dirname(dir), value) < PATH_MAX)
-        return value[0] == '/' ? copy_string(dst, PATH_MAX, value, key, cfg->path, err, errlen) : 0;
+    int n = value[0] == '/' ? snprintf(dst, PATH_MAX, "%s", value)
+                            : snprintf(dst, PATH_MAX, "%s/%s", dirname(dir), value);
+    if (n < PATH_MAX)
+        return 0;
     snprintf(err, errlen, "%s: %s is too long", cfg->path, key);
     return -1;
 }

@@ -55,12 +55,12 @@ tls_init() {
         chmod 644 ca.pem other-ca.pem server.pem
         chown "$PG_USER" server.key   # PostgreSQL wants its key its own, mode 0600
     ) >"$DIR/tls.log" 2>&1 || die "making the TLS files failed; see $DIR/tls.log"
+    chmod o+x "$(dirname "$DIR")" "$DIR" "$TLS_DIR"   # the postgres user must reach them
 }
 
 pg_init() {
     [ -f "$DIR/data/PG_VERSION" ] && return 0
     chown "$PG_USER" "$DIR"
-    chmod o+x "$DIR" "$TLS_DIR"
     as_pg "$PG_BIN/initdb" -D "$DIR/data" -U postgres -A peer -E UTF8 --locale=C.UTF-8 \
         >"$DIR/initdb.log" 2>&1 || die "initdb failed; see $DIR/initdb.log"
     cat >>"$DIR/data/postgresql.conf" <<CONF

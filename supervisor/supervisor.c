@@ -539,6 +539,8 @@ static void reload(struct supervisor *s)
     next.batch_size = s->cfg.batch_size;
     next.writers = s->cfg.writers;
     next.log_level = s->cfg.log_level;
+    next.nwarnings = s->cfg.nwarnings; /* logged above; not settings */
+    memcpy(next.warnings, s->cfg.warnings, sizeof next.warnings);
     if (memcmp(&next, &s->cfg, sizeof next) != 0)
         hs_warn("reload: settings other than batch_size, writers and log_level take effect "
                 "at the next start (housingsup stop; housingsup start)");
