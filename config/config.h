@@ -60,7 +60,7 @@ struct hs_config {
     char group_id[256];
     int max_message_bytes;
     struct hs_kafka_security kafka_security;
-    char pg_conninfo[1024];
+    char pg_conninfo[1024];     /* postgres.conninfo; with password_file, its password added */
     char pg_sslmode[16];        /* empty = libpq's default (PGSSLMODE, else prefer) */
     struct hs_schema schema;    /* the table written to (the `table` section) */
     int nwarnings;

@@ -36,7 +36,8 @@ enum {
 
 /* Writes `conninfo` with password=`password` added into out, as libpq's
  * parser reads it (PQconninfoParse) and in keyword=value form, values quoted
- * where libpq needs it: never by pasting text onto the string. Returns one of
+ * where libpq needs it: never by pasting text onto the string. out may be
+ * conninfo itself (it is parsed before out is written). Returns one of
  * HS_PG_ADD_*. */
 int hs_pg_conninfo_add_password(const char *conninfo, const char *password, char *out,
                                 size_t cap);
