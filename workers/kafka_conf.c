@@ -48,21 +48,31 @@ static bool client_certificate_refused(const char *reason)
 
 #define CLIENT_CERT_REFUSED "refuses our client certificate (none set, or not signed by a CA it trusts)"
 
+int hs_kafka_describe_error(const char *brokers, int err, const char *reason, char *out,
+                            size_t cap)
+{
+    char why[256];
+    short_reason(reason, why, sizeof why);
+    if (client_certificate_refused(reason))
+        snprintf(out, cap, "broker %s " CLIENT_CERT_REFUSED ": %s", brokers, why);
+    else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL)
+        snprintf(out, cap, "broker %s refuses us: %s", brokers, why);
+    else if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+             err == RD_KAFKA_RESP_ERR__RESOLVE)
+        snprintf(out, cap, "broker %s unreachable: %s", brokers, why);
+    else
+        return 0;
+    return 1;
+}
+
 /* Broker trouble is a wait, shown in status, until the role next gets
  * through (it calls hs_worker_working then). */
 static void report_wait(int err, const char *reason)
 {
-    char why[256];
-    short_reason(reason, why, sizeof why);
+    char line[512];
     hs_worker_error(HS_ERR_KAFKA);
-    if (client_certificate_refused(reason))
-        hs_worker_waiting("kafka", "broker %s " CLIENT_CERT_REFUSED ": %s",
-                          conf_owner->bootstrap_servers, why);
-    else if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
-        err == RD_KAFKA_RESP_ERR__RESOLVE)
-        hs_worker_waiting("kafka", "broker %s unreachable: %s", conf_owner->bootstrap_servers, why);
-    else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL)
-        hs_worker_waiting("kafka", "broker %s refuses us: %s", conf_owner->bootstrap_servers, why);
+    if (hs_kafka_describe_error(conf_owner->bootstrap_servers, err, reason, line, sizeof line))
+        hs_worker_waiting("kafka", "%s", line);
 }
 
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)

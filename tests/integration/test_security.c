@@ -85,6 +85,9 @@ static void ingest_through(const char *name, const char *kafka_settings)
     assert_null(strstr(out, secure_env("HS_SECURE_SCRAM_PASSWORD")));
     assert_null(strstr(out, secure_env("HS_SECURE_KEY_PASSWORD")));
     assert_int_equal(rows_of(&r, 60, 506), 506);
+    run_housingsup(&r, "status --json", out, sizeof out);
+    assert_null(strstr(out, secure_env("HS_SECURE_SCRAM_PASSWORD")));
+    assert_null(strstr(out, secure_env("HS_SECURE_KEY_PASSWORD")));
     assert_int_equal(run_housingsup(&r, "stop", out, sizeof out), 0);
     assert_non_null(strstr(out, "stopped cleanly, rings empty"));
     assert_false(run_log_contains(&r, secure_env("HS_SECURE_SASL_PASSWORD")));
@@ -114,14 +117,19 @@ static void tls_ingests_everything(void **state)
     ingest_through("tls", settings);
 }
 
-/* Refused: the log names the reason within seconds, `status` shows
- * `status_reason` (unless NULL), and no row is written. */
+/* Refused: the log names the reason within seconds, `check` and `status`
+ * show `status_reason` (unless NULL), and no row is written. */
 static void refused_with_status(const char *name, const char *kafka_settings, const char *reason,
                                 const char *status_reason, const char *secret)
 {
     struct run r;
     char out[OUT];
     start_with(&r, name, "stop_timeout = 3", kafka_settings);
+    if (status_reason != NULL) { /* check says it too, on a line of its own */
+        assert_int_equal(run_housingsup(&r, "check", out, sizeof out), 1);
+        if (strstr(out, "FAIL kafka: broker ") == NULL || strstr(out, status_reason) == NULL)
+            fail_msg("check did not say \"%s\":\n%s", status_reason, out);
+    }
     if (!run_log_wait_for(&r, reason, 30))
         fail_msg("the log never said \"%s\"", reason);
     for (int i = 0; status_reason != NULL && i < 30; i++, sleep(1)) {
