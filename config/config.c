@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <confuse.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "../common/limits.h"
 #include "../common/log.h"
 #include "conninfo.h"            /* the conninfo as libpq reads it, for display */
+#include "secrets.h"
 
 static char *parse_error; /* where the libconfuse error callback writes */
 static size_t parse_error_len;
@@ -41,14 +43,17 @@ static cfg_t *config_schema(void)
         CFG_STR("sasl_mechanism", "", CFGF_NONE),
         CFG_STR("sasl_username", "", CFGF_NONE),
         CFG_STR("sasl_password", "", CFGF_NONE),
+        CFG_STR("sasl_password_file", "", CFGF_NONE),
         CFG_STR("ssl_ca_location", "", CFGF_NONE),
         CFG_STR("ssl_certificate_location", "", CFGF_NONE),
         CFG_STR("ssl_key_location", "", CFGF_NONE),
         CFG_STR("ssl_key_password", "", CFGF_NONE),
+        CFG_STR("ssl_key_password_file", "", CFGF_NONE),
         CFG_END()};
     static cfg_opt_t postgres_opts[] = {
         CFG_STR("conninfo", "", CFGF_NONE),
         CFG_STR("sslmode", "", CFGF_NONE),
+        CFG_STR("password_file", "", CFGF_NONE),
         CFG_END()};
     static cfg_opt_t column_opts[] = {
         CFG_STR("type", "text", CFGF_NONE),
@@ -180,6 +185,66 @@ static bool one_of(const char *value, const char *const *allowed)
     return false;
 }
 
+static void add_warning(struct hs_config *cfg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void add_warning(struct hs_config *cfg, const char *fmt, ...)
+{
+    if (cfg->nwarnings >= HS_CONFIG_MAX_WARNINGS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cfg->warnings[cfg->nwarnings++], HS_CONFIG_WARNING_MAX, fmt, ap);
+    va_end(ap);
+}
+
+/* A relative `*_file` path is taken from the configuration file's directory,
+ * so that a reload (made from "/" by the daemon) finds the same file. */
+static int secret_path(char *dst, const char *value, const char *key, const struct hs_config *cfg,
+                       char *err, size_t errlen)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", cfg->path);
+    int n = value[0] == '/' ? snprintf(dst, PATH_MAX, "%s", value)
+                            : snprintf(dst, PATH_MAX, "%s/%s", dirname(dir), value);
+    if (n < PATH_MAX)
+        return 0;
+    snprintf(err, errlen, "%s: %s is too long", cfg->path, key);
+    return -1;
+}
+
+static void warn_if_exposed(struct hs_config *cfg, const char *key, const char *file)
+{
+    struct stat st;
+    if (stat(file, &st) == 0 && hs_secret_exposed(&st))
+        add_warning(cfg, "%s (%s) is readable by others (mode %04o); chmod 600 it", file, key,
+                    (unsigned)(st.st_mode & 07777));
+}
+
+/* The password in the file that setting `key`_file of section `sec` names,
+ * into dst (cap bytes), when it names one. dst holds the inline value: both
+ * set is an error. */
+static int read_secret_file(cfg_t *sec, const char *section, const char *key, char *dst,
+                            size_t cap, struct hs_config *cfg, char *err, size_t errlen)
+{
+    char file_key[64], qualified[96], file[PATH_MAX];
+    snprintf(file_key, sizeof file_key, "%s_file", key);
+    snprintf(qualified, sizeof qualified, "%s.%s", section, file_key);
+    const char *value = cfg_getstr(sec, file_key);
+    if (value[0] == '\0')
+        return 0;
+    if (dst[0] != '\0') {
+        snprintf(err, errlen, "%s: %s.%s and %s are both set; use one", cfg->path, section, key,
+                 qualified);
+        return -1;
+    }
+    if (secret_path(file, value, qualified, cfg, err, errlen) != 0 ||
+        hs_secret_read(cfg->path, qualified, file, dst, cap, err, errlen) != 0)
+        return -1;
+    warn_if_exposed(cfg, qualified, file);
+    return 0;
+}
+
 /* The librdkafka security settings, passed through as they are. */
 static int read_kafka_security(cfg_t *k, struct hs_config *cfg, char *err, size_t errlen)
 {
@@ -201,6 +266,11 @@ static int read_kafka_security(cfg_t *k, struct hs_config *cfg, char *err, size_
         if (copy_string(fields[i].dst, fields[i].cap, cfg_getstr(k, fields[i].key), fields[i].key,
                         cfg->path, err, errlen))
             return -1;
+    if (read_secret_file(k, "kafka", "sasl_password", sec->sasl_password,
+                         sizeof sec->sasl_password, cfg, err, errlen) != 0 ||
+        read_secret_file(k, "kafka", "ssl_key_password", sec->ssl_key_password,
+                         sizeof sec->ssl_key_password, cfg, err, errlen) != 0)
+        return -1;
     if (!one_of(sec->protocol, protocols)) {
         snprintf(err, errlen, "%s: kafka.security_protocol = \"%s\" is not one of plaintext, ssl, "
                  "sasl_plaintext, sasl_ssl", cfg->path, sec->protocol);
@@ -287,6 +357,32 @@ static int read_table(cfg_t *t, struct hs_config *cfg, char *err, size_t errlen)
     return -1;
 }
 
+/* postgres.password_file: its password added to the conninfo by libpq's own
+ * parser (the file's text is never pasted into the string). */
+static int read_pg_password_file(cfg_t *p, struct hs_config *cfg, char *err, size_t errlen)
+{
+    char password[256] = "";
+    if (cfg_getstr(p, "password_file")[0] != '\0' && hs_pg_conninfo_has_password(cfg->pg_conninfo)) {
+        snprintf(err, errlen, "%s: postgres.conninfo holds a password and postgres.password_file "
+                 "is set; use one", cfg->path);
+        return -1;
+    }
+    int rc = read_secret_file(p, "postgres", "password", password, sizeof password, cfg, err,
+                              errlen);
+    if (rc != 0 || cfg_getstr(p, "password_file")[0] == '\0')
+        return rc;
+    rc = hs_pg_conninfo_add_password(cfg->pg_conninfo, password, cfg->pg_conninfo,
+                                     sizeof cfg->pg_conninfo);
+    explicit_bzero(password, sizeof password);
+    if (rc == HS_PG_ADD_UNPARSABLE)
+        snprintf(err, errlen, "%s: postgres.conninfo is invalid (libpq cannot parse it; check "
+                 "quoting), so postgres.password_file cannot be added to it", cfg->path);
+    else if (rc != HS_PG_ADD_OK)
+        snprintf(err, errlen, "%s: postgres.conninfo with the password of postgres.password_file "
+                 "is longer than %zu bytes", cfg->path, sizeof cfg->pg_conninfo - 1);
+    return rc == HS_PG_ADD_OK ? 0 : -1;
+}
+
 static int read_postgres(cfg_t *p, struct hs_config *cfg, char *err, size_t errlen)
 {
     static const char *const modes[] = {"", "disable", "allow", "prefer", "require",
@@ -301,7 +397,34 @@ static int read_postgres(cfg_t *p, struct hs_config *cfg, char *err, size_t errl
                  "require, verify-ca, verify-full", cfg->path, cfg->pg_sslmode);
         return -1;
     }
-    return 0;
+    return read_pg_password_file(p, cfg, err, errlen);
+}
+
+/* The first setting that holds a password in the file itself, or NULL; and
+ * the `*_file` setting to use instead. */
+static const char *inline_password(cfg_t *c, const char **instead)
+{
+    cfg_t *k = cfg_getsec(c, "kafka");
+    *instead = "kafka.sasl_password_file";
+    if (cfg_getstr(k, "sasl_password")[0] != '\0')
+        return "kafka.sasl_password";
+    *instead = "kafka.ssl_key_password_file";
+    if (cfg_getstr(k, "ssl_key_password")[0] != '\0')
+        return "kafka.ssl_key_password";
+    *instead = "postgres.password_file";
+    if (hs_pg_conninfo_has_password(cfg_getstr(cfg_getsec(c, "postgres"), "conninfo")))
+        return "postgres.conninfo";
+    return NULL;
+}
+
+static void warn_if_config_exposed(cfg_t *c, struct hs_config *cfg)
+{
+    const char *instead, *key = inline_password(c, &instead);
+    struct stat st;
+    if (key != NULL && stat(cfg->path, &st) == 0 && hs_secret_exposed(&st))
+        add_warning(cfg, "%s holds a password (%s) and is readable by others (mode %04o); "
+                    "chmod 600 it or use %s", cfg->path, key, (unsigned)(st.st_mode & 07777),
+                    instead);
 }
 
 /* Parses and validates `path` into cfg; the parsed tree is handed to the
@@ -332,6 +455,8 @@ static int load(const char *path, struct hs_config *cfg, cfg_t **tree, char *err
              read_postgres(cfg_getsec(c, "postgres"), cfg, err, errlen) == 0 &&
              read_table(cfg_getsec(c, "table"), cfg, err, errlen) == 0)
         rc = 0;
+    if (rc == 0)
+        warn_if_config_exposed(c, cfg);
     if (rc == 0 && tree != NULL)
         *tree = c;
     else
@@ -405,6 +530,8 @@ int hs_config_print(const char *path, FILE *out, char *err, size_t errlen)
     if (load(path, &valid, &c, err, errlen) != 0)
         return -1;
     fprintf(out, "# %s\n", valid.path);
+    for (int i = 0; i < valid.nwarnings; i++)
+        fprintf(out, "# warning: %s\n", valid.warnings[i]);
     print_section(c, "", out);
     cfg_free(c);
     return 0;

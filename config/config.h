@@ -30,6 +30,10 @@ struct hs_kafka_security {
     char ssl_key_password[256];
 };
 
+/* Warnings of one load (a password readable by others); the caller prints them. */
+#define HS_CONFIG_MAX_WARNINGS 4
+#define HS_CONFIG_WARNING_MAX 640
+
 struct hs_config {
     char path[PATH_MAX];        /* the file this was read from */
     char csv_path[PATH_MAX];    /* a CSV file, or a directory of them */
@@ -56,19 +60,24 @@ struct hs_config {
     char group_id[256];
     int max_message_bytes;
     struct hs_kafka_security kafka_security;
-    char pg_conninfo[1024];
+    char pg_conninfo[1024];     /* postgres.conninfo; with password_file, its password added */
     char pg_sslmode[16];        /* empty = libpq's default (PGSSLMODE, else prefer) */
     struct hs_schema schema;    /* the table written to (the `table` section) */
+    int nwarnings;
+    char warnings[HS_CONFIG_MAX_WARNINGS][HS_CONFIG_WARNING_MAX];
 };
 
-/* Reads `path` into `cfg`: syntax, types and ranges. What the values mean to
+/* Reads `path` into `cfg`: syntax, types and ranges; the password of each
+ * `*_file` setting from its file (pg_conninfo then holds the
+ * postgres.password_file password, added by libpq's parser). A file that
+ * holds a password and that others can read is a warning in cfg->warnings. What the values mean to
  * the workers (an encoding iconv knows, a batch that fits a message) is
  * checked above this layer, by hs_settings_load (workers/settings.h).
  * Returns 0, or -1 with a one-line reason in `err`. */
 int hs_config_load(const char *path, struct hs_config *cfg, char *err, size_t errlen);
 
 /* Prints every key of the schema with the value `path` gives it, secrets
- * masked (`housingsup config`). Returns 0, or -1 with a reason in `err`. */
+ * masked, `*_file` settings as their paths (`housingsup config`). Returns 0, or -1 with a reason in `err`. */
 int hs_config_print(const char *path, FILE *out, char *err, size_t errlen);
 
 #endif

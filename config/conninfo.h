@@ -1,7 +1,8 @@
 /*
  * conninfo.h - postgres.conninfo for display: as libpq reads it, every
- * password masked (housingsup config). In config/, as the setting is the
- * configuration's; it asks libpq (PQconninfoParse) and never connects.
+ * password masked (housingsup config); and with postgres.password_file's
+ * password added. In config/, as the setting is the configuration's; it
+ * asks libpq (PQconninfoParse) and never connects.
  */
 #ifndef HS_CONNINFO_H
 #define HS_CONNINFO_H
@@ -21,5 +22,24 @@
  * parse it, HS_PG_UNSHOWN when out of memory or it does not fit in cap:
  * never a part of the string. */
 int hs_pg_mask_conninfo(const char *conninfo, char *out, size_t cap);
+
+/* Whether libpq reads a non-empty password (or none, when it cannot parse
+ * the string) in `conninfo`. */
+int hs_pg_conninfo_has_password(const char *conninfo);
+
+enum {
+    HS_PG_ADD_OK = 0,
+    HS_PG_ADD_UNPARSABLE = -1,   /* libpq cannot parse the conninfo */
+    HS_PG_ADD_HAS_PASSWORD = -2, /* it holds a password already */
+    HS_PG_ADD_TOO_LONG = -3,     /* the result does not fit in cap (or out of memory) */
+};
+
+/* Writes `conninfo` with password=`password` added into out, as libpq's
+ * parser reads it (PQconninfoParse) and in keyword=value form, values quoted
+ * where libpq needs it: never by pasting text onto the string. out may be
+ * conninfo itself (it is parsed before out is written). Returns one of
+ * HS_PG_ADD_*. */
+int hs_pg_conninfo_add_password(const char *conninfo, const char *password, char *out,
+                                size_t cap);
 
 #endif

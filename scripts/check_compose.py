@@ -268,6 +268,65 @@ def dashboard_problems(path, uids):
     return problems
 
 
+# ---- secrets ----
+
+SECRETS_DIR = "/run/secrets/"
+
+
+def secret_targets(service):
+    """{path in the container: secret name} of the secrets a service mounts."""
+    out = {}
+    for entry in service.get("secrets") or []:
+        name = entry if isinstance(entry, str) else entry.get("source")
+        target = name if isinstance(entry, str) else entry.get("target") or name
+        out[target if target.startswith("/") else SECRETS_DIR + target] = name
+    return out
+
+
+def conf_values(text, key):
+    """The string values set for `key` in a libconfuse text."""
+    return re.findall(rf'(?<![A-Za-z0-9_]){re.escape(key)}\s*=\s*"((?:\\.|[^"\\])*)"', text)
+
+
+def secrets_defined_check(tap, doc, services, compose_dir):
+    named = doc.get("secrets") or {}
+    problems = [f"{name}: secret {source} is not defined"
+                for name, s in services.items() for source in secret_targets(s).values()
+                if source not in named]
+    for name, spec in named.items():
+        path = (spec or {}).get("file")
+        if path is not None and not os.path.isfile(os.path.join(compose_dir, path)):
+            problems.append(f"secret {name}: file {path} does not exist")
+    tap.check("every secret a service uses is defined, and each secret's file exists", problems)
+
+
+def postgres_secret_check(tap, services):
+    pg = services.get("postgres") or {}
+    env, mounted = environment(pg), secret_targets(pg)
+    problems = ["POSTGRES_PASSWORD is set in the environment"] if "POSTGRES_PASSWORD" in env else []
+    path = env.get("POSTGRES_PASSWORD_FILE")
+    if path not in mounted:
+        problems.append(f"POSTGRES_PASSWORD_FILE={path} is not a secret it mounts")
+    tap.check("postgres reads its password from a secret (POSTGRES_PASSWORD_FILE)", problems)
+    return mounted.get(path)
+
+
+def housingsup_secret_check(tap, hs, content, pg_secret):
+    """housingsup's passwords: *_file keys naming secrets it mounts, none inline."""
+    mounted = secret_targets(hs)
+    problems = [f"{k} is set in its environment" for k in environment(hs) if "PASSWORD" in k.upper()]
+    problems += [f"{k} holds a password inline" for k in ("sasl_password", "ssl_key_password")
+                 if any(conf_values(content, k))]
+    problems += ["postgres.conninfo holds a password" for v in conf_values(content, "conninfo")
+                 if re.search(r"(^|\s)password\s*=|://[^/@]*:[^/@]*@", v)]
+    files = {k: conf_values(content, k) for k in ("sasl_password_file", "ssl_key_password_file", "password_file")}
+    problems += [f"{k} = {v} is not a secret it mounts" for k, vs in files.items() for v in vs if v not in mounted]
+    pg_files = files["password_file"]
+    if pg_secret and [mounted.get(v) for v in pg_files] != [pg_secret]:
+        problems.append(f"postgres.password_file does not name PostgreSQL's secret {pg_secret}")
+    tap.check("housingsup reads its passwords from secrets (*_file keys), none inline", problems)
+
+
 # ---- the checks ----
 
 def schema_check(tap, doc):
@@ -394,6 +453,8 @@ def main():
     tap.check("every bind-mounted file or directory exists",
               [f"{name}: {source} does not exist" for name, s in services.items()
                for source in bind_mounts(s, compose_dir).values() if not os.path.exists(source)])
+    secrets_defined_check(tap, doc, services, compose_dir)
+    pg_secret = postgres_secret_check(tap, services)
 
     # housingsup: its build and its configuration
     hs = services.get("housingsup") or {}
@@ -441,6 +502,7 @@ def main():
     m = re.search(r"^\s*metrics_port\s*=\s*(\d+)", content, re.M)
     prometheus_checks(tap, services, compose_dir, m.group(1) if m else "(no metrics_port)")
     grafana_checks(tap, services, compose_dir)
+    housingsup_secret_check(tap, hs, content, pg_secret)
     return tap.report()
 
 

@@ -16,10 +16,15 @@ wait_for() {
     done
 }
 
+# A port base derived from directory $1's path, so that checkouts side by
+# side differ: $2 + 10 * (a checksum of the path modulo $3).
+path_port_base() { echo $(( $2 + ($(printf '%s' "$1" | cksum | cut -d' ' -f1) % $3) * 10 )); }
+
 # A fresh KRaft cluster id.
 kafka_new_cluster_id() { tr -d - </proc/sys/kernel/random/uuid | head -c 22; }
 
-# Node in $1: writes its log4j settings and formats its storage with cluster id $2 once.
+# Node in $1: writes its log4j settings and formats its storage with cluster id $2 once;
+# more arguments go to StorageTool format (--add-scram ...).
 kafka_node_prepare() {
     local dir=$1
     cat >"$dir/log4j.properties" <<CONF
@@ -31,7 +36,7 @@ log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
 CONF
     [ -f "$dir/data/meta.properties" ] && return 0
     java -cp "$KAFKA_LIBS/*" -Dlog4j.configuration="file:$dir/log4j.properties" \
-        kafka.tools.StorageTool format -t "$2" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+        kafka.tools.StorageTool format -t "$2" -c "$dir/server.properties" "${@:3}" >"$dir/format.log" 2>&1 \
         || die "formatting Kafka storage in $dir failed; see $dir/format.log"
 }
 

@@ -4,6 +4,7 @@
  *
  *   ok   csv: F: a header naming the 14 columns
  *   FAIL kafka: brokers 127.0.0.1:1 unreachable: Local: Broker transport failure
+ *   FAIL kafka: broker B refuses us: SASL authentication error: ...
  *
  * `start` runs the same checks and warns about each failure, then starts
  * anyway: a server that is down now may be up in a minute, and the children
@@ -101,6 +102,23 @@ static int topic_partitions(const struct rd_kafka_metadata *md, const char *topi
     return 0;
 }
 
+struct kafka_refusal {
+    const char *brokers;
+    char line[512]; /* a refusal (authentication, TLS) wins over a transport error */
+    bool refused;
+};
+
+static void record_kafka_error(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    (void)rk;
+    struct kafka_refusal *r = opaque;
+    char line[sizeof r->line];
+    if (r->refused || !hs_kafka_describe_error(r->brokers, err, reason, line, sizeof line))
+        return;
+    memcpy(r->line, line, sizeof line);
+    r->refused = strstr(line, " unreachable: ") == NULL;
+}
+
 static bool check_kafka(const struct hs_config *cfg, int timeout_ms, FILE *out)
 {
     char detail[1600], why[512];
@@ -112,11 +130,19 @@ static bool check_kafka(const struct hs_config *cfg, int timeout_ms, FILE *out)
         report(out, false, "kafka", why);
         return false;
     }
+    /* librdkafka says why a broker refused us only to the error callback */
+    struct kafka_refusal refusal = {.brokers = cfg->bootstrap_servers};
+    rd_kafka_conf_set_error_cb(conf, record_kafka_error);
+    rd_kafka_conf_set_opaque(conf, &refusal);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
     rd_kafka_resp_err_t err = rk ? rd_kafka_metadata(rk, 1, NULL, &md, timeout_ms)
                                  : RD_KAFKA_RESP_ERR__INVALID_ARG;
     bool ok = err == RD_KAFKA_RESP_ERR_NO_ERROR;
-    if (!ok) {
+    if (!ok && rk != NULL)
+        rd_kafka_poll(rk, 0); /* serves the error callback */
+    if (!ok && refusal.refused) {
+        report(out, false, "kafka", refusal.line);
+    } else if (!ok) {
         snprintf(detail, sizeof detail, "brokers %s unreachable: %s", cfg->bootstrap_servers,
                  rk ? rd_kafka_err2str(err) : why);
         report(out, false, "kafka", detail);

@@ -141,6 +141,8 @@ static int cmd_check(const char *config_path)
         return HS_EXIT_FATAL;
     }
     printf("ok   config: %s\n", cfg.path);
+    for (int i = 0; i < cfg.nwarnings; i++)
+        printf("warning: %s\n", cfg.warnings[i]);
     return hs_check_all(&cfg, 5000, stdout) == 0 ? HS_EXIT_OK : HS_EXIT_FAILURE;
 }
 
@@ -204,6 +206,9 @@ static int cmd_start(const char *config_path, bool foreground)
         fprintf(stderr, "housingsup: %s\n", err);
         return HS_EXIT_FATAL;
     }
+    for (int i = 0; i < cfg.nwarnings; i++) /* the daemon logs them too; in the foreground, that is here */
+        if (!foreground)
+            fprintf(stderr, "housingsup: warning: %s\n", cfg.warnings[i]);
     warn_before_start(&cfg);
     return hs_supervisor_start(config_path, foreground);
 }

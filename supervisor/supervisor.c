@@ -506,6 +506,12 @@ static void apply_postgres_settings(struct supervisor *s, const struct hs_config
             kill(s->children[slot].pid, SIGTERM);
 }
 
+static void log_config_warnings(const struct hs_config *cfg)
+{
+    for (int i = 0; i < cfg->nwarnings; i++)
+        hs_warn("%s", cfg->warnings[i]);
+}
+
 static void reload(struct supervisor *s)
 {
     struct hs_config next;
@@ -518,6 +524,7 @@ static void reload(struct supervisor *s)
         hs_error("reload refused, keeping the running configuration: %s", err);
         return;
     }
+    log_config_warnings(&next);
     struct hs_control *ctl = s->seg.control;
     hs_info("reloaded %s: batch_size %d -> %d, writers %d -> %d, log_level %s -> %s",
             s->cfg.path, s->cfg.batch_size, next.batch_size, s->cfg.writers, next.writers,
@@ -534,6 +541,8 @@ static void reload(struct supervisor *s)
     next.batch_size = s->cfg.batch_size;
     next.writers = s->cfg.writers;
     next.log_level = s->cfg.log_level;
+    next.nwarnings = s->cfg.nwarnings; /* logged above; not settings */
+    memcpy(next.warnings, s->cfg.warnings, sizeof next.warnings);
     if (memcmp(&next, &s->cfg, sizeof next) != 0)
         hs_warn("reload: settings other than batch_size, writers and log_level take effect "
                 "at the next start (housingsup stop; housingsup start)");
@@ -883,6 +892,7 @@ int hs_supervisor_start(const char *config_path, bool foreground)
     hs_info("started: config %s, csv %s, kafka %s topic %s, table %s, %d writers", s.cfg.path,
             s.cfg.csv_path, s.cfg.bootstrap_servers, s.cfg.topic, s.cfg.schema.table,
             s.cfg.writers);
+    log_config_warnings(&s.cfg);
     if (s.metrics != NULL)
         hs_info("metrics: http://%s:%d/metrics, status page: http://%s:%d/", s.cfg.metrics_address,
                 s.cfg.metrics_port, s.cfg.metrics_address, s.cfg.metrics_port);

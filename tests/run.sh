@@ -74,8 +74,9 @@ run_binary tests/monitoring/rules.sh
 run_binary "python3 tests/docs/check.py build/release/housingsup"
 run_binary "tests/fuzz/run.sh ${HS_FUZZ_SECONDS:-20}"
 
-# The extra brokers: a 3-node cluster (test_scaleout) and one demanding
-# SASL and TLS (test_security). A test whose broker did not start fails.
+# The extra servers: a 3-node cluster (test_scaleout), a broker demanding
+# SASL and TLS (test_security), a PostgreSQL taking TLS only (test_pg_tls).
+# A test whose server did not start fails.
 stack=${HS_STACK_DIR:-.stack}
 if scripts/kafka-cluster.sh start; then
     HS_CLUSTER_BOOTSTRAP=$(. "$stack/cluster/env" && echo "$HS_KAFKA_BOOTSTRAP")
@@ -83,6 +84,8 @@ if scripts/kafka-cluster.sh start; then
 fi
 # shellcheck disable=SC1091
 scripts/kafka-secure.sh start && source "$stack/secure/env"
+# shellcheck disable=SC1091
+scripts/pg-secure.sh start && source "$stack/pgsecure/env"
 
 if scripts/stack.sh start; then
     # shellcheck disable=SC1091
@@ -105,6 +108,7 @@ fi
 if [ "${HS_KEEP_STACK:-0}" != 1 ]; then
     scripts/kafka-cluster.sh stop
     scripts/kafka-secure.sh stop
+    scripts/pg-secure.sh stop
 fi
 
 echo "$passed passed, $failed failed"

@@ -3,6 +3,7 @@
  */
 #include "kafka_conf.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -32,25 +33,56 @@ static void short_reason(const char *reason, char *out, size_t cap)
     snprintf(out, cap, "%.*s", len, start);
 }
 
+/* The TLS alerts of a broker that requires a client certificate (mutual TLS)
+ * and refuses ours, or its absence; librdkafka reports them as transport
+ * errors, which would otherwise read as an unreachable broker. */
+static bool client_certificate_refused(const char *reason)
+{
+    static const char *const alerts[] = {"alert bad certificate", "alert certificate unknown",
+                                         "alert certificate required", "alert unknown ca", NULL};
+    for (const char *const *a = alerts; *a != NULL; a++)
+        if (strstr(reason, *a) != NULL)
+            return true;
+    return false;
+}
+
+#define CLIENT_CERT_REFUSED "refuses our client certificate (none set, or not signed by a CA it trusts)"
+
+int hs_kafka_describe_error(const char *brokers, int err, const char *reason, char *out,
+                            size_t cap)
+{
+    char why[256];
+    short_reason(reason, why, sizeof why);
+    if (client_certificate_refused(reason))
+        snprintf(out, cap, "broker %s " CLIENT_CERT_REFUSED ": %s", brokers, why);
+    else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL)
+        snprintf(out, cap, "broker %s refuses us: %s", brokers, why);
+    else if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+             err == RD_KAFKA_RESP_ERR__RESOLVE)
+        snprintf(out, cap, "broker %s unreachable: %s", brokers, why);
+    else
+        return 0;
+    return 1;
+}
+
 /* Broker trouble is a wait, shown in status, until the role next gets
  * through (it calls hs_worker_working then). */
 static void report_wait(int err, const char *reason)
 {
-    char why[256];
-    short_reason(reason, why, sizeof why);
+    char line[512];
     hs_worker_error(HS_ERR_KAFKA);
-    if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
-        err == RD_KAFKA_RESP_ERR__RESOLVE)
-        hs_worker_waiting("kafka", "broker %s unreachable: %s", conf_owner->bootstrap_servers, why);
-    else if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR__SSL)
-        hs_worker_waiting("kafka", "broker %s refuses us: %s", conf_owner->bootstrap_servers, why);
+    if (hs_kafka_describe_error(conf_owner->bootstrap_servers, err, reason, line, sizeof line))
+        hs_worker_waiting("kafka", "%s", line);
 }
 
 static void error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
 {
     (void)opaque;
     report_wait(err, reason);
-    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+    if (client_certificate_refused(reason))
+        hs_error("kafka: broker %s " CLIENT_CERT_REFUSED "; see kafka.ssl_certificate_location: %s",
+                 conf_owner->bootstrap_servers, reason);
+    else if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
         hs_error("kafka: cannot reach any broker at %s: %s", conf_owner->bootstrap_servers, reason);
     else if (err == RD_KAFKA_RESP_ERR__FATAL)
         hs_error("kafka: fatal error: %s", reason);

@@ -20,4 +20,13 @@ int hs_kafka_set(rd_kafka_conf_t *conf, const char *name, const char *value, cha
 rd_kafka_conf_t *hs_kafka_conf_new(const struct hs_config *cfg, const char *client_id, char *err,
                                    size_t errlen);
 
+/* One line for a connection error from librdkafka's error callback (err,
+ * reason) with brokers `brokers`: "broker B refuses our client certificate
+ * (...): R" for a TLS alert refusing it, "broker B refuses us: R" for
+ * authentication and TLS errors, "broker B unreachable: R" for transport
+ * ones, R librdkafka's reason shortened. Returns 1, or 0 (out untouched)
+ * for an error of another kind. */
+int hs_kafka_describe_error(const char *brokers, int err, const char *reason, char *out,
+                            size_t cap);
+
 #endif

@@ -50,8 +50,10 @@ check "make install again keeps an existing configuration" grep -q '^# edited$' 
 # ---- the configurations, through the installed binary ----
 check "housingsup config accepts the installed configuration" \
     "$root$PREFIX/bin/housingsup" config -c "$root/etc/housingsup/housingsup.conf"
-if python3 -c 'import yaml, sys; sys.stdout.write(yaml.safe_load(open("docker-compose.yml"))["configs"]["housingsup_conf"]["content"])' \
-        >"$tmp/compose.conf" 2>"$tmp/out"; then
+# the compose secrets as files under $tmp/secrets, where its /run/secrets/ paths now point
+mkdir -p "$tmp/secrets" && echo compose-secret >"$tmp/secrets/postgres_password" && chmod 600 "$tmp/secrets/postgres_password"
+if python3 -c 'import yaml, sys; sys.stdout.write(yaml.safe_load(open("docker-compose.yml"))["configs"]["housingsup_conf"]["content"].replace("/run/secrets/", sys.argv[1] + "/"))' \
+        "$tmp/secrets" >"$tmp/compose.conf" 2>"$tmp/out"; then
     check "housingsup config accepts the compose configuration" "$root$PREFIX/bin/housingsup" config -c "$tmp/compose.conf"
 else
     result "not ok" "housingsup config accepts the compose configuration" "$tmp/out"
