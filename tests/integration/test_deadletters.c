@@ -9,6 +9,11 @@
  *  - the constraint loosened: the rows it still refuses fail again with the
  *    new constraint's name, the others land; dropped: the rest land; every
  *    dead letter stays, marked replayed; a second replay changes nothing;
+ *  - a table of one's own: a line not valid UTF-8 and a value too long
+ *    land once `encoding` is set and the column widened (the line's file
+ *    is found again by its identity, for its header); an object from a
+ *    foreign producer that still does not fit fails again, and a whole
+ *    message that is not a batch is skipped, saying why;
  *  - replay killed (SIGKILL) while it waits to take a dead letter and while
  *    its INSERT waits: nothing half done; replay again lands every record
  *    exactly once (count, sum, no identity twice).
@@ -386,11 +391,71 @@ static void replay_killed_then_run_again(void **state)
     unlink(csv);
 }
 
+/* ---- other kinds ---- */
+
+#define NOTES_SECTION                                                                          \
+    "table {\n name = \"%s\"\n column n { type = \"integer\" }\n"                        \
+    " column note { type = \"varchar(%d)\" }\n}\n%s"
+
+static void notes_config(const struct run *r, const char *table, int width, const char *more)
+{
+    char extra[512];
+    snprintf(extra, sizeof extra, NOTES_SECTION, table, width, more);
+    run_rewrite_config(r, extra);
+}
+
+static void other_kinds_land_fail_or_skip(void **state)
+{
+    (void)state;
+    struct run r;
+    char table[64], csv[256], q[512], out[OUT], err[OUT], extra[512];
+    snprintf(table, sizeof table, "dlq_notes_%d", (int)getpid());
+    snprintf(q, sizeof q, "DROP TABLE IF EXISTS %s, %s_dead_letter", table, table);
+    sql_exec(q);
+    mkdir("build/it", 0755);
+    snprintf(csv, sizeof csv, "build/it/notes-%d.csv", (int)getpid());
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    fputs("n,note\n1,plain\n2,caf\xe9\n3,toolong\n", f); /* line 3 is latin1 */
+    fclose(f);
+    snprintf(extra, sizeof extra, NOTES_SECTION, table, 5, "");
+    run_init(&r, "deadletters-notes", csv, extra);
+    run_start(&r);
+    kafka_produce(r.topic, NULL, "not json", 8);
+    const char *foreign = "[{\"n\":\"x\",\"note\":\"a\"}]";
+    kafka_produce(r.topic, NULL, foreign, strlen(foreign));
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM %s_dead_letter", table);
+    assert_int_equal(sql_wait_for(q, 4, 120), 4);
+    run_stop_cleanly(&r);
+    /* the causes fixed: the file's encoding named, the column widened */
+    snprintf(q, sizeof q, "ALTER TABLE %s ALTER note TYPE varchar(10)", table);
+    sql_exec(q);
+    notes_config(&r, table, 10, "encoding = \"latin1\"\n");
+    assert_int_equal(command(&r, "replay", NULL, out, err), 1);
+    assert_memory_equal(out, "replay: 2 replayed (landed), 1 failed again, 1 skipped\n",
+                        strlen("replay: 2 replayed (landed), 1 failed again, 1 skipped\n"));
+    assert_non_null(strstr(out, ":1: n is not an integer: 'x'\n"));
+    assert_non_null(strstr(out, "skipped: #")); /* the message's offset depends on the race */
+    assert_non_null(strstr(out, ": a whole Kafka message that is not a batch has no "
+                                "record identity, and its bytes would fail the same way: send "
+                                "it corrected\n"));
+    snprintf(q, sizeof q, "SELECT string_agg(n || '=' || note || '@' || src_line, ' ' ORDER BY n) "
+             "FROM %s", table);
+    assert_string_equal(sql_text(q, out, sizeof out), "1=plain@2 2=caf\xc3\xa9@3 3=toolong@4");
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM %s_dead_letter WHERE replayed_at IS NOT NULL",
+             table);
+    assert_int_equal(sql_long(q), 2);
+    snprintf(q, sizeof q, "DROP TABLE %s, %s_dead_letter", table, table);
+    sql_exec(q);
+    unlink(csv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dead_letters_listed_and_replayed),
         cmocka_unit_test(replay_killed_then_run_again),
+        cmocka_unit_test(other_kinds_land_fail_or_skip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
