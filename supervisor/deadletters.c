@@ -119,6 +119,15 @@ void hs_dl_excerpt(struct hs_buf *out, const char *raw, size_t len, size_t max)
 
 /* ---- connecting ---- */
 
+int hs_dl_load(const char *path, struct hs_config *cfg, FILE *errout)
+{
+    static char err[HS_PG_SCHEMA_ERR_MAX];
+    if (hs_settings_load(path, cfg, err, sizeof err) == 0)
+        return 0;
+    fprintf(errout, "housingsup: %s\n", err);
+    return -1;
+}
+
 PGconn *hs_dl_connect(const struct hs_config *cfg, const char *app, char *err, size_t errlen)
 {
     PGconn *conn = hs_pg_connect(cfg->pg_conninfo, cfg->pg_sslmode, app, err, errlen);
@@ -236,20 +245,19 @@ static void json_field(struct hs_buf *b, const char *key, const PGresult *res, i
 
 static void json_entry(struct hs_buf *b, const PGresult *res, int row)
 {
-    hs_buf_printf(b, "%s{\"id\":%s,", row > 0 ? ",\n " : "", PQgetvalue(res, row, F_ID));
-    json_field(b, "created_at", res, row, F_CREATED, SIZE_MAX);
-    hs_buf_puts(b, ",");
-    json_field(b, "source", res, row, F_SOURCE, SIZE_MAX);
-    hs_buf_puts(b, ",");
-    json_field(b, "reason", res, row, F_REASON, SIZE_MAX);
-    hs_buf_puts(b, ",");
-    json_field(b, "sqlstate", res, row, F_SQLSTATE, SIZE_MAX);
-    hs_buf_puts(b, ",");
-    json_field(b, "replayed_at", res, row, F_REPLAYED, SIZE_MAX);
-    hs_buf_puts(b, ",");
-    json_field(b, "excerpt", res, row, F_RAW, HS_EXCERPT_BYTES);
-    hs_buf_puts(b, ",");
-    json_field(b, "raw", res, row, F_RAW, SIZE_MAX);
+    static const struct {
+        const char *key;
+        int col;
+        size_t max;
+    } fields[] = {{"created_at", F_CREATED, SIZE_MAX}, {"source", F_SOURCE, SIZE_MAX},
+                  {"reason", F_REASON, SIZE_MAX},      {"sqlstate", F_SQLSTATE, SIZE_MAX},
+                  {"replayed_at", F_REPLAYED, SIZE_MAX}, {"excerpt", F_RAW, HS_EXCERPT_BYTES},
+                  {"raw", F_RAW, SIZE_MAX}};
+    hs_buf_printf(b, "%s{\"id\":%s", row > 0 ? ",\n " : "", PQgetvalue(res, row, F_ID));
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        hs_buf_puts(b, ",");
+        json_field(b, fields[f].key, res, row, fields[f].col, fields[f].max);
+    }
     hs_buf_printf(b, ",\"raw_bytes\":%d}", PQgetlength(res, row, F_RAW));
 }
 
@@ -273,6 +281,16 @@ static void print_listing(const PGresult *res, bool json, FILE *out)
     hs_buf_free(&b);
 }
 
+static void say_bad_since(const char *since, FILE *errout)
+{
+    struct hs_buf shown = {0};
+    hs_dl_excerpt(&shown, since, strlen(since), 64); /* what was typed, made safe */
+    hs_buf_append(&shown, "", 1);
+    fprintf(errout, "housingsup: --since '%s' is neither a timestamp nor an interval PostgreSQL "
+            "reads (e.g. '2026-11-26 14:00' or '1 hour')\n", shown.data ? shown.data : "");
+    hs_buf_free(&shown);
+}
+
 static int list_on(PGconn *conn, const struct hs_config *cfg, const struct hs_dl_args *a,
                    FILE *out, FILE *errout)
 {
@@ -282,9 +300,7 @@ static int list_on(PGconn *conn, const struct hs_config *cfg, const struct hs_dl
         int rc = since_timestamp(conn, a->since, at, sizeof at, err, sizeof err);
         if (rc != 0) {
             if (rc > 0)
-                fprintf(errout, "housingsup: --since '%.64s' is neither a timestamp nor an "
-                        "interval PostgreSQL reads (e.g. '2026-11-26 14:00' or '1 hour')\n",
-                        a->since);
+                say_bad_since(a->since, errout);
             else
                 fprintf(errout, "housingsup: %s\n", err);
             return rc > 0 ? HS_EXIT_USAGE : HS_EXIT_FAILURE;
@@ -307,10 +323,8 @@ int hs_dl_list(const struct hs_dl_args *a, FILE *out, FILE *errout)
 {
     static struct hs_config cfg;
     static char err[HS_PG_SCHEMA_ERR_MAX];
-    if (hs_settings_load(a->config_path, &cfg, err, sizeof err) != 0) {
-        fprintf(errout, "housingsup: %s\n", err);
+    if (hs_dl_load(a->config_path, &cfg, errout) != 0)
         return HS_EXIT_FATAL;
-    }
     PGconn *conn = hs_dl_connect(&cfg, "housingsup-dead-letters", err, sizeof err);
     if (conn == NULL) {
         fprintf(errout, "housingsup: %s\n", err);

@@ -50,6 +50,10 @@ int hs_dl_parse_args(enum hs_dl_command command, int argc, char **argv, struct h
  * separators (\u{XXXX}); then "..." when raw was longer. */
 void hs_dl_excerpt(struct hs_buf *out, const char *raw, size_t len, size_t max);
 
+/* Loads the configuration as the workers check it; -1 after saying why on
+ * errout. */
+int hs_dl_load(const char *path, struct hs_config *cfg, FILE *errout);
+
 /* Connects with the configuration's conninfo and makes sure the dead-letter
  * table has replayed_at. NULL with err filled when it cannot. */
 PGconn *hs_dl_connect(const struct hs_config *cfg, const char *app, char *err, size_t errlen);

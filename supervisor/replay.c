@@ -22,7 +22,6 @@
 #include "../workers/pg_copy.h"
 #include "../workers/pg_error.h"
 #include "../workers/pg_schema.h"
-#include "../workers/settings.h"
 #include "deadletters.h"
 #include "replay_input.h"
 
@@ -30,7 +29,7 @@ struct statements {
     char *ids;     /* the dead letters chosen, not yet replayed */
     char *take;    /* one of them, locked */
     char *insert;  /* its record, unless its identity is taken */
-    char *holder;  /* the row holding its identity, and whether it has the same values */
+    char *holder;  /* the row holding its identity, when its values are others */
     char *mark;    /* replayed */
     char *again;   /* failed again: the new reason */
 };
@@ -66,33 +65,15 @@ static char *built(struct hs_buf *b, const struct hs_schema *s, const char *befo
     return hs_buf_take_string(b);
 }
 
+/* The writers' INSERT, telling whether it inserted the row. */
 static char *insert_sql(const struct hs_schema *s)
 {
+    char *insert = hs_copy_insert_sql(s);
+    if (insert == NULL)
+        return NULL;
     struct hs_buf b = {0};
-    hs_buf_puts(&b, "INSERT INTO ");
-    hs_pg_identifier(&b, s->table);
-    hs_buf_puts(&b, " (");
-    hs_copy_columns(&b, s);
-    hs_buf_puts(&b, ") SELECT ");
-    hs_copy_columns(&b, s);
-    hs_buf_puts(&b, " FROM json_populate_recordset(NULL::");
-    hs_pg_identifier(&b, s->table);
-    hs_buf_puts(&b, ", $1::json) ON CONFLICT (src_file, src_line) DO NOTHING RETURNING id");
-    return hs_buf_take_string(&b);
-}
-
-static char *holder_sql(const struct hs_schema *s)
-{
-    struct hs_buf b = {0};
-    hs_buf_puts(&b, "SELECT h.id, (");
-    hs_pg_columns(&b, s, "h.");
-    hs_buf_puts(&b, ") IS NOT DISTINCT FROM (");
-    hs_pg_columns(&b, s, "i.");
-    hs_buf_puts(&b, ") FROM json_populate_recordset(NULL::");
-    hs_pg_identifier(&b, s->table);
-    hs_buf_puts(&b, ", $1::json) i JOIN ");
-    hs_pg_identifier(&b, s->table);
-    hs_buf_puts(&b, " h ON h.src_file = i.src_file AND h.src_line = i.src_line");
+    hs_buf_printf(&b, "%s RETURNING id", insert);
+    free(insert);
     return hs_buf_take_string(&b);
 }
 
@@ -108,7 +89,7 @@ static int make_statements(const struct hs_schema *s, struct statements *q)
     q->again = built(&b, s, "UPDATE ", " SET reason = $2, sqlstate = coalesce($3, sqlstate) "
                      "WHERE id = $1");
     q->insert = insert_sql(s);
-    q->holder = holder_sql(s);
+    q->holder = hs_copy_collisions_sql(s);
     return q->ids && q->take && q->mark && q->again && q->insert && q->holder ? 0 : -1;
 }
 
@@ -195,9 +176,10 @@ static enum step identity_taken(struct replay *r, const char *id, const char *so
     if (res == NULL)
         return STOPPED;
     char why[HS_REASON_MAX];
-    bool same = PQntuples(res) == 1 && PQgetvalue(res, 0, 1)[0] == 't';
-    snprintf(why, sizeof why, "identity collision: %s is already %s row id %s, with other "
-             "values", source, r->cfg->schema.table, PQntuples(res) ? PQgetvalue(res, 0, 0) : "?");
+    bool same = PQntuples(res) == 0;
+    if (!same)
+        snprintf(why, sizeof why, "identity collision: %s is already %s row id %s, with other "
+                 "values", source, r->cfg->schema.table, PQgetvalue(res, 0, 1));
     PQclear(res);
     return same ? landed(r, id) : failed_again(r, id, source, why, NULL);
 }
@@ -303,10 +285,8 @@ int hs_dl_replay(const struct hs_dl_args *a, FILE *out, FILE *errout)
 {
     static struct hs_config cfg;
     static char err[HS_PG_SCHEMA_ERR_MAX];
-    if (hs_settings_load(a->config_path, &cfg, err, sizeof err) != 0) {
-        fprintf(errout, "housingsup: %s\n", err);
+    if (hs_dl_load(a->config_path, &cfg, errout) != 0)
         return HS_EXIT_FATAL;
-    }
     struct replay r = {.cfg = &cfg};
     hs_layout_of(&cfg.schema, &r.layout);
     r.item = calloc(1, r.layout.slot_size);
