@@ -232,6 +232,16 @@ static void since_filters(const struct run *r, const struct expected *e)
     assert_int_equal(command(r, "dead-letters", hour, out, err), 0);
     snprintf(all, sizeof all, "\n%ld dead letters, 0 replayed\n", e->refused + 2);
     assert_non_null(strstr(out, all));
+    /* the refused rows made two hours ago: an hour back shows only the two lines */
+    sql_exec("UPDATE housing_dead_letter SET created_at = created_at - interval '2 hours' "
+             "WHERE sqlstate IS NOT NULL");
+    assert_int_equal(command(r, "dead-letters", hour, out, err), 0);
+    assert_non_null(strstr(out, "\n2 dead letters, 0 replayed\n"));
+    assert_non_null(strstr(out, ":508 not replayed\n"));
+    assert_non_null(strstr(out, ":509 not replayed\n"));
+    assert_null(strstr(out, "sqlstate"));
+    sql_exec("UPDATE housing_dead_letter SET created_at = created_at + interval '2 hours' "
+             "WHERE sqlstate IS NOT NULL");
     assert_int_equal(command(r, "dead-letters", bogus, out, err), 64);
     assert_string_equal(err, "housingsup: --since 'yesterday-ish' is neither a timestamp nor "
                         "an interval PostgreSQL reads (e.g. '2026-11-26 14:00' or '1 hour')\n");
