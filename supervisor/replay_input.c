@@ -206,6 +206,17 @@ static enum hs_replay_input from_line(const struct hs_config *cfg, const struct 
 
 /* ---- which ---- */
 
+/* A collision's new reason keeps its first words: they, not sqlstate (NULL
+ * for a collision), say that raw holds values in the table's order rather
+ * than a line of its file, for the next replay. */
+static void keep_collision_kind(const char *source, char *why, size_t whylen)
+{
+    char reason[HS_REASON_MAX];
+    snprintf(reason, sizeof reason, "%s %s: its values no longer read: %s", COLLISION, source,
+             why);
+    snprintf(why, whylen, "%s", reason);
+}
+
 enum hs_replay_input hs_replay_input(const struct hs_config *cfg, const struct hs_layout *l,
                                      const struct hs_replay_letter *d, struct hs_item *item,
                                      char *why, size_t whylen)
@@ -223,12 +234,15 @@ enum hs_replay_input hs_replay_input(const struct hs_config *cfg, const struct h
         snprintf(why, whylen, "it holds no input to replay");
         return HS_REPLAY_SKIP;
     }
-    if (d->sqlstate != NULL || strncmp(d->reason, COLLISION, strlen(COLLISION)) == 0)
+    bool collision = strncmp(d->reason, COLLISION, strlen(COLLISION)) == 0;
+    if (d->sqlstate != NULL || collision)
         rc = from_values(l, d->raw, d->raw_len, item, why, whylen);
     else if (d->raw[0] == '{' && d->raw[d->raw_len - 1] == '}')
         rc = from_object(l, d->raw, d->raw_len, src, item, why, whylen);
     else
         rc = from_line(cfg, l, d, src, item, why, whylen);
+    if (rc == HS_REPLAY_INVALID && collision && d->sqlstate == NULL)
+        keep_collision_kind(d->source, why, whylen);
     if (rc == HS_REPLAY_RECORD) {
         item->line = line;
         item->read_us = 0; /* unknown: stored as NULL */

@@ -190,6 +190,11 @@ static void refused_values_become_the_record(void **state)
                            "id 3, with other values", NULL, VALUES, why), HS_REPLAY_RECORD);
     assert_int_equal(input("h.csv#ab:9", "refused", "23514", "1,2,3", why), HS_REPLAY_INVALID);
     assert_string_equal(why, "expected 14 fields, got 3");
+    /* a collision's values that no longer read: still a collision's, for the next replay */
+    assert_int_equal(input("h.csv#ab:9", "identity collision: h.csv#ab:9 is already housing row "
+                           "id 3, with other values", NULL, "1,2,3", why), HS_REPLAY_INVALID);
+    assert_string_equal(why, "identity collision: h.csv#ab:9: its values no longer read: "
+                        "expected 14 fields, got 3");
 }
 
 static void object_becomes_the_record(void **state)
