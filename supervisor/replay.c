@@ -120,18 +120,17 @@ static PGresult *ask(struct replay *r, const char *sql, int n, const char *const
     return NULL;
 }
 
-static bool exec(struct replay *r, const char *sql)
-{
-    PGresult *res = ask(r, sql, 0, NULL, 0, PGRES_COMMAND_OK);
-    PQclear(res);
-    return res != NULL;
-}
-
+/* A statement that returns no rows: true when it succeeded. */
 static bool update(struct replay *r, const char *sql, int n, const char *const *values)
 {
     PGresult *res = ask(r, sql, n, values, 0, PGRES_COMMAND_OK);
     PQclear(res);
     return res != NULL;
+}
+
+static bool exec(struct replay *r, const char *sql)
+{
+    return update(r, sql, 0, NULL);
 }
 
 /* ---- the report ---- */
