@@ -53,12 +53,14 @@ CREATE TABLE IF NOT EXISTS housing_dead_letter (
     raw        TEXT      NOT NULL,
     raw_bytes  BYTEA,
     sqlstate   TEXT,
-    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP,
+    replayed_at TIMESTAMP  -- when `housingsup replay` landed it; NULL: not replayed
 );
 
 -- databases created before raw_bytes and sqlstate existed
 ALTER TABLE housing_dead_letter ADD COLUMN IF NOT EXISTS raw_bytes BYTEA;
 ALTER TABLE housing_dead_letter ADD COLUMN IF NOT EXISTS sqlstate TEXT;
+ALTER TABLE housing_dead_letter ADD COLUMN IF NOT EXISTS replayed_at TIMESTAMP;
 DROP INDEX IF EXISTS housing_dead_letter_source_idx;
 CREATE UNIQUE INDEX IF NOT EXISTS housing_dead_letter_record_idx
     ON housing_dead_letter (source, md5(raw_bytes));

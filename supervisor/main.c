@@ -7,6 +7,8 @@
  *   housingsup config [-c FILE]
  *   housingsup check  [-c FILE]
  *   housingsup infer  CSV [--table NAME]
+ *   housingsup dead-letters [-c FILE] [--since TIME] [--json]
+ *   housingsup replay [-c FILE] [--source PATTERN] [--reason PATTERN]
  *
  * status and stop find the running supervisor through the pid file in the
  * configured state_dir; they never talk to it except by signal. status only
@@ -26,6 +28,7 @@
 #include "../workers/pg_schema.h"
 #include "../workers/settings.h"
 #include "check.h"
+#include "deadletters.h"
 #include "infer.h"
 #include "pidfile.h"
 #include "status.h"
@@ -39,6 +42,8 @@ static int usage(void)
                     "       housingsup config [-c FILE]\n"
                     "       housingsup check  [-c FILE]\n"
                     "       housingsup infer  CSV [--table NAME]\n"
+                    "       housingsup dead-letters [-c FILE] [--since TIME] [--json]\n"
+                    "       housingsup replay [-c FILE] [--source PATTERN] [--reason PATTERN]\n"
                     "FILE defaults to %s\n", HS_DEFAULT_CONFIG);
     return HS_EXIT_USAGE;
 }
@@ -228,12 +233,29 @@ static int cmd_infer(int argc, char **argv)
     return HS_EXIT_FATAL;
 }
 
+/* housingsup dead-letters | replay: exit codes in deadletters.h. */
+static int cmd_dead_letters(enum hs_dl_command command, int argc, char **argv)
+{
+    struct hs_dl_args args;
+    char err[256];
+    if (hs_dl_parse_args(command, argc, argv, &args, err, sizeof err) != 0) {
+        fprintf(stderr, "housingsup: %s\n", err);
+        return usage();
+    }
+    return command == HS_DL_LIST ? hs_dl_list(&args, stdout, stderr)
+                                 : hs_dl_replay(&args, stdout, stderr);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
         return usage();
     if (strcmp(argv[1], "infer") == 0)
         return cmd_infer(argc, argv);
+    if (strcmp(argv[1], "dead-letters") == 0)
+        return cmd_dead_letters(HS_DL_LIST, argc, argv);
+    if (strcmp(argv[1], "replay") == 0)
+        return cmd_dead_letters(HS_DL_REPLAY, argc, argv);
     const char *command = argv[1], *config_path = HS_DEFAULT_CONFIG;
     bool foreground = false;
     enum status_form form = STATUS_TABLE;

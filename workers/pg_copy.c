@@ -128,3 +128,44 @@ void hs_copy_csv_values(struct hs_buf *b, const struct hs_item *row, const struc
     }
     hs_buf_free(&one);
 }
+
+/* ---- the statements that read rows back as JSON ---- */
+
+/* json_populate_record reads a row of the table from each element of $1. */
+static void input_rows(struct hs_buf *b, const struct hs_schema *s)
+{
+    hs_buf_puts(b, "json_array_elements($1::json) WITH ORDINALITY AS e(j, ord), "
+                   "LATERAL json_populate_record(NULL::");
+    hs_pg_identifier(b, s->table);
+    hs_buf_puts(b, ", e.j) AS i");
+}
+
+char *hs_copy_insert_sql(const struct hs_schema *s)
+{
+    struct hs_buf b = {0};
+    hs_buf_puts(&b, "INSERT INTO ");
+    hs_pg_identifier(&b, s->table);
+    hs_buf_puts(&b, " (");
+    hs_copy_columns(&b, s);
+    hs_buf_puts(&b, ") SELECT ");
+    hs_copy_columns(&b, s);
+    hs_buf_puts(&b, " FROM json_populate_recordset(NULL::");
+    hs_pg_identifier(&b, s->table);
+    hs_buf_puts(&b, ", $1::json) ON CONFLICT (src_file, src_line) DO NOTHING");
+    return hs_buf_take_string(&b);
+}
+
+char *hs_copy_collisions_sql(const struct hs_schema *s)
+{
+    struct hs_buf b = {0};
+    hs_buf_puts(&b, "SELECT e.ord, h.id FROM ");
+    input_rows(&b, s);
+    hs_buf_puts(&b, " JOIN ");
+    hs_pg_identifier(&b, s->table);
+    hs_buf_puts(&b, " h ON h.src_file = i.src_file AND h.src_line = i.src_line WHERE (");
+    hs_pg_columns(&b, s, "h.");
+    hs_buf_puts(&b, ") IS DISTINCT FROM (");
+    hs_pg_columns(&b, s, "i.");
+    hs_buf_puts(&b, ")");
+    return hs_buf_take_string(&b);
+}

@@ -24,6 +24,15 @@ void hs_copy_end(struct hs_buf *b);
 /* A row as a JSON object keyed by column name, the form PostgreSQL's
  * json_populate_record() reads: the slow path's INSERT takes rows this way. */
 void hs_copy_json_row(struct hs_buf *b, const struct hs_item *row, const struct hs_layout *l);
+/* The slow path's statement, its $1 a JSON array of rows (hs_copy_json_row):
+ * INSERT INTO t (...) SELECT ... ON CONFLICT (src_file, src_line) DO NOTHING.
+ * NULL when out of memory; the caller frees it. */
+char *hs_copy_insert_sql(const struct hs_schema *s);
+
+/* For the rows of such an array whose identity is held by a row with other
+ * values: their 1-based place in it and that row's id. */
+char *hs_copy_collisions_sql(const struct hs_schema *s);
+
 /* A row's values as one CSV line, in PostgreSQL's text forms (a refused
  * row's dead letter keeps it). */
 void hs_copy_csv_values(struct hs_buf *b, const struct hs_item *row, const struct hs_layout *l);

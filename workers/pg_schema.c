@@ -43,6 +43,12 @@ static const struct fixed dead_letter_columns[] = {
 };
 #define NDEAD (sizeof dead_letter_columns / sizeof dead_letter_columns[0])
 
+/* When `housingsup replay` landed the dead letter (NULL: not replayed). The
+ * writers never write it, so a table without it is still fit for them; new
+ * tables have it, and hs_pg_dead_letter_upgrade adds it to older ones. */
+static const struct fixed replayed_column = {"replayed_at", "timestamp without time zone", true,
+                                             NULL};
+
 /* A column the table must have: a configured one (col) or one housingsup
  * adds (col NULL, and the type must be exactly this one). */
 struct want {
@@ -175,7 +181,10 @@ static void dead_letter_sql(struct hs_buf *b, const char *table, bool housing)
     char dead[HS_PG_NAME_MAX], index[HS_PG_NAME_MAX];
     hs_pg_schema_name(table, HS_PG_DEAD_LETTER_SUFFIX, dead);
     hs_pg_schema_name(table, HS_PG_DEAD_LETTER_INDEX_SUFFIX, index);
-    table_sql(b, dead, housing, NULL, dead_letter_columns, NDEAD);
+    struct fixed columns[NDEAD + 1];
+    memcpy(columns, dead_letter_columns, sizeof dead_letter_columns);
+    columns[NDEAD] = replayed_column;
+    table_sql(b, dead, housing, NULL, columns, NDEAD + 1);
     index_sql(b, true, index, dead, DEAD_LETTER_KEYS_SQL);
 }
 
@@ -588,9 +597,44 @@ static int create(PGconn *conn, const struct hs_schema *s, char *err, size_t err
     return rc;
 }
 
+/* Whether the dead-letter table has replayed_at: 1, 0, or -1 (err filled). */
+static int has_replayed_at(PGconn *conn, const char *dead, char *err, size_t errlen)
+{
+    PGresult *res = ask(conn, COLUMNS_SQL, dead, err, errlen);
+    if (res == NULL)
+        return -1;
+    int found = row_named(res, replayed_column.name) >= 0;
+    PQclear(res);
+    return found;
+}
+
+int hs_pg_dead_letter_upgrade(PGconn *conn, const struct hs_schema *s, char *err, size_t errlen)
+{
+    char dead[HS_PG_NAME_MAX], qd[QUOTED_MAX];
+    hs_pg_schema_name(s->table, HS_PG_DEAD_LETTER_SUFFIX, dead);
+    int has = has_replayed_at(conn, dead, err, errlen);
+    if (has != 0)
+        return has > 0 ? HS_PG_SCHEMA_OK : HS_PG_SCHEMA_FAILED;
+    quote(dead, qd, sizeof qd);
+    char sql[QUOTED_MAX + 128];
+    snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS \"replayed_at\" %s", qd,
+             replayed_column.type);
+    PGresult *res = PQexec(conn, sql);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? HS_PG_SCHEMA_OK : HS_PG_SCHEMA_FAILED;
+    if (rc != HS_PG_SCHEMA_OK)
+        snprintf(err, errlen, "cannot add column replayed_at to %s: %.*s; run as its owner: %s",
+                 dead, (int)strcspn(reason(conn, res), "\n"), reason(conn, res), sql);
+    PQclear(res);
+    return rc;
+}
+
 int hs_pg_schema_ensure(PGconn *conn, const struct hs_schema *s, char *err, size_t errlen)
 {
     int rc = hs_pg_schema_verify(conn, s, err, errlen);
+    if (rc == HS_PG_SCHEMA_OK) { /* writers do not need replayed_at: a refusal is no failure */
+        char ignored[512];
+        hs_pg_dead_letter_upgrade(conn, s, ignored, sizeof ignored);
+    }
     if (rc != HS_PG_SCHEMA_MISSING)
         return rc;
     if (!s->create)

@@ -10,7 +10,7 @@
  *   read_us     bigint         when the CSV reader read the line (µs)
  *   created_at  timestamp DEFAULT CURRENT_TIMESTAMP
  * and its dead-letter table T_dead_letter (source, reason, raw, raw_bytes,
- * sqlstate, created_at), unique on (source, md5(raw_bytes)) by the index
+ * sqlstate, created_at, replayed_at), unique on (source, md5(raw_bytes)) by the index
  * T_dead_letter_record_idx. For the default schema (hs_schema_housing) the
  * SQL is init.sql's: the same columns, types and indexes, including
  * housing_medv_idx and housing_created_at_idx.
@@ -96,6 +96,13 @@ int hs_pg_schema_verify(PGconn *conn, const struct hs_schema *s, char *err, size
  * HS_PG_SCHEMA_OK, HS_PG_SCHEMA_CREATED, HS_PG_SCHEMA_INCOMPATIBLE or
  * HS_PG_SCHEMA_FAILED. Call it outside a transaction block. */
 int hs_pg_schema_ensure(PGconn *conn, const struct hs_schema *s, char *err, size_t errlen);
+
+/* Adds T_dead_letter.replayed_at (when `housingsup replay` landed it) to a
+ * table made before it existed; nothing when it is there. ensure calls it
+ * and ignores a refusal (a writer that does not own the table does not need
+ * the column); replay and dead-letters need it. Returns HS_PG_SCHEMA_OK or
+ * HS_PG_SCHEMA_FAILED with err naming the statement to run. */
+int hs_pg_dead_letter_upgrade(PGconn *conn, const struct hs_schema *s, char *err, size_t errlen);
 
 /* Whether the connection's user may INSERT into and SELECT from the table
  * and INSERT into its dead-letter table (both must exist). Returns

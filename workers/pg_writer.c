@@ -681,15 +681,6 @@ static int write_loop(struct writer *wr)
 
 /* ---- the statements ---- */
 
-/* json_populate_record reads a row of the table from each element of $1. */
-static void input_rows(struct hs_buf *b, const struct hs_schema *s)
-{
-    hs_buf_puts(b, "json_array_elements($1::json) WITH ORDINALITY AS e(j, ord), "
-                   "LATERAL json_populate_record(NULL::");
-    hs_pg_identifier(b, s->table);
-    hs_buf_puts(b, ", e.j) AS i");
-}
-
 static char *copy_sql(const struct hs_schema *s)
 {
     struct hs_buf b = {0};
@@ -698,36 +689,6 @@ static char *copy_sql(const struct hs_schema *s)
     hs_buf_puts(&b, " (");
     hs_copy_columns(&b, s);
     hs_buf_puts(&b, ") FROM STDIN WITH (FORMAT binary)");
-    return hs_buf_take_string(&b);
-}
-
-static char *insert_sql(const struct hs_schema *s)
-{
-    struct hs_buf b = {0};
-    hs_buf_puts(&b, "INSERT INTO ");
-    hs_pg_identifier(&b, s->table);
-    hs_buf_puts(&b, " (");
-    hs_copy_columns(&b, s);
-    hs_buf_puts(&b, ") SELECT ");
-    hs_copy_columns(&b, s);
-    hs_buf_puts(&b, " FROM json_populate_recordset(NULL::");
-    hs_pg_identifier(&b, s->table);
-    hs_buf_puts(&b, ", $1::json) ON CONFLICT (src_file, src_line) DO NOTHING");
-    return hs_buf_take_string(&b);
-}
-
-static char *collisions_sql(const struct hs_schema *s)
-{
-    struct hs_buf b = {0};
-    hs_buf_puts(&b, "SELECT e.ord, h.id FROM ");
-    input_rows(&b, s);
-    hs_buf_puts(&b, " JOIN ");
-    hs_pg_identifier(&b, s->table);
-    hs_buf_puts(&b, " h ON h.src_file = i.src_file AND h.src_line = i.src_line WHERE (");
-    hs_pg_columns(&b, s, "h.");
-    hs_buf_puts(&b, ") IS DISTINCT FROM (");
-    hs_pg_columns(&b, s, "i.");
-    hs_buf_puts(&b, ")");
     return hs_buf_take_string(&b);
 }
 
@@ -746,8 +707,8 @@ static char *dead_sql(const struct hs_schema *s)
 static int make_statements(const struct hs_schema *s, struct statements *sql)
 {
     sql->copy = copy_sql(s);
-    sql->insert = insert_sql(s);
-    sql->collisions = collisions_sql(s);
+    sql->insert = hs_copy_insert_sql(s);
+    sql->collisions = hs_copy_collisions_sql(s);
     sql->dead = dead_sql(s);
     return sql->copy && sql->insert && sql->collisions && sql->dead ? 0 : -1;
 }

@@ -127,7 +127,8 @@ static void expect_rc(int got, int expect)
 #define DEAD_LETTER_COLUMNS(table)                                                             \
     "id bigint NOT NULL DEFAULT nextval('" table "_dead_letter_id_seq'::regclass); source text " \
     "NOT NULL; reason text NOT NULL; raw text NOT NULL; raw_bytes bytea; sqlstate text; "      \
-    "created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP"
+    "created_at timestamp without time zone DEFAULT CURRENT_TIMESTAMP; replayed_at timestamp " \
+    "without time zone"
 
 /* ---- what is created ---- */
 
@@ -367,7 +368,8 @@ static void after(PGconn *conn, const struct hs_schema *s, const char *change, i
     "CREATE TABLE IF NOT EXISTS \"trips_dead_letter\" (\"id\" bigserial PRIMARY KEY, "         \
     "\"source\" text NOT NULL, \"reason\" text NOT NULL, \"raw\" text NOT NULL, \"raw_bytes\" " \
     "bytea, \"sqlstate\" text, \"created_at\" timestamp without time zone DEFAULT "            \
-    "CURRENT_TIMESTAMP); CREATE UNIQUE INDEX IF NOT EXISTS \"trips_dead_letter_record_idx\" "  \
+    "CURRENT_TIMESTAMP, \"replayed_at\" timestamp without time zone); CREATE UNIQUE INDEX IF " \
+    "NOT EXISTS \"trips_dead_letter_record_idx\" "                                             \
     "ON \"trips_dead_letter\" (\"source\", md5(\"raw_bytes\"));"
 
 #define TRIPS_SQL                                                                              \
