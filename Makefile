@@ -4,6 +4,7 @@
 #   make demo     set up everything, run data/housing.csv end to end, print a summary
 #   make test     set up everything, run all tests (unit + integration, ASan+UBSan build)
 #   make headerscheck  check that every header compiles on its own
+#   make container  build the container image with Podman (localhost/housingsup:latest)
 #
 # Two builds side by side: build/release (-O2) and build/asan (ASan+UBSan), and
 # build/fuzz (clang, libFuzzer) for the fuzzers; each has its libhousingsup.a.
@@ -27,7 +28,8 @@ TESTS    := $(patsubst tests/%.c,%,$(sort $(wildcard tests/unit/test_*.c tests/i
 TEST_SUPPORT := tests/harness.c tests/housing.c
 LAYERS   := common config shm workers supervisor
 
-.PHONY: all setup demo test fuzz bench clean release asan install uninstall headerscheck
+.PHONY: all setup demo test fuzz bench clean release asan install uninstall headerscheck \
+        container test-container
 .SECONDARY:
 all: build/release/housingsup
 
@@ -102,6 +104,15 @@ bench: setup
 	@$(MAKE) --no-print-directory -s release
 	@scripts/stack.sh start >/dev/null
 	@. "$${HS_STACK_DIR:-.stack}/env" && python3 bench/bench.py $(BENCH_ARGS); rc=$$?; scripts/stack.sh stop >/dev/null; exit $$rc
+
+# The Dockerfile built with Podman, on a Debian 12 base image made from Debian's packages
+# when no debian:12-slim is at hand (scripts/container/); test-container runs its test alone.
+container: setup
+	@scripts/container/build.sh
+
+test-container: setup
+	@scripts/stack.sh start >/dev/null
+	@. "$${HS_STACK_DIR:-.stack}/env" && tests/container/check.sh; rc=$$?; scripts/stack.sh stop >/dev/null; exit $$rc
 
 clean:
 	rm -rf build
