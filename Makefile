@@ -5,6 +5,7 @@
 #   make test     set up everything, run all tests (unit + integration, ASan+UBSan build)
 #   make headerscheck  check that every header compiles on its own
 #   make container  build the container image with Podman (localhost/housingsup:latest)
+#   make test-container  its test alone (tests/container/check.sh, against the stack)
 #
 # Two builds side by side: build/release (-O2) and build/asan (ASan+UBSan), and
 # build/fuzz (clang, libFuzzer) for the fuzzers; each has its libhousingsup.a.
