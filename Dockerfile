@@ -1,7 +1,10 @@
 # housingsup in a container: build on Debian 12 with the same packages as scripts/setup.sh,
 # install with `make install`, run the supervisor in the foreground (logs on stderr;
 # SIGTERM, as sent by `docker stop`, is an orderly stop).
-FROM debian:12-slim AS build
+# BASE_IMAGE: any Debian 12 image; `make container` passes one it made itself when no
+# debian:12-slim is at hand (scripts/container/base-image.sh).
+ARG BASE_IMAGE=debian:12-slim
+FROM ${BASE_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends \
         build-essential pkg-config librdkafka-dev libjsmn-dev libconfuse-dev libpq-dev zlib1g-dev \
         libmicrohttpd-dev \
@@ -16,11 +19,15 @@ COPY workers workers
 COPY scripts/packaging scripts/packaging
 RUN make -j"$(nproc)" build/release/housingsup && make install DESTDIR=/out PREFIX=/usr/local
 
-FROM debian:12-slim
+FROM ${BASE_IMAGE}
+# The user housingsup has a fixed uid and gid, 10001, so that a configuration mounted from the
+# host can be made readable to it (chown 10001:10001 FILE; chmod 0640 FILE).
 RUN apt-get update && apt-get install -y --no-install-recommends \
         librdkafka1 libconfuse2 libpq5 zlib1g libmicrohttpd12 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --user-group --home-dir /var/lib/housingsup --shell /usr/sbin/nologin housingsup \
+    && groupadd --system --gid 10001 housingsup \
+    && useradd --system --uid 10001 --gid housingsup --home-dir /var/lib/housingsup \
+               --shell /usr/sbin/nologin housingsup \
     && install -d -o housingsup -g housingsup -m 0750 /var/lib/housingsup /var/lib/housingsup/run
 # binary, man page, init.sql; the configuration readable by the housingsup group only
 COPY --from=build /out/usr/local/ /usr/local/

@@ -5,6 +5,8 @@
 #   make test     set up everything, run all tests (unit + integration, ASan+UBSan build)
 #   make headerscheck  check that every header compiles on its own
 #   make ui       pgAdmin on the local PostgreSQL, in the background (make ui-stop ends it)
+#   make container  build the container image with Podman (localhost/housingsup:latest)
+#   make test-container  its test alone (tests/container/check.sh, against the stack)
 #
 # Two builds side by side: build/release (-O2) and build/asan (ASan+UBSan), and
 # build/fuzz (clang, libFuzzer) for the fuzzers; each has its libhousingsup.a.
@@ -28,7 +30,8 @@ TESTS    := $(patsubst tests/%.c,%,$(sort $(wildcard tests/unit/test_*.c tests/i
 TEST_SUPPORT := tests/harness.c tests/housing.c
 LAYERS   := common config shm workers supervisor
 
-.PHONY: all setup demo test fuzz bench clean release asan install uninstall headerscheck ui ui-stop
+.PHONY: all setup demo test fuzz bench clean release asan install uninstall headerscheck \
+        ui ui-stop container test-container
 .SECONDARY:
 all: build/release/housingsup
 
@@ -115,6 +118,15 @@ ui: setup
 
 ui-stop:
 	@scripts/ui.sh stop
+
+# The Dockerfile built with Podman, on a Debian 12 base image made from Debian's packages
+# when no debian:12-slim is at hand (scripts/container/); test-container runs its test alone.
+container: setup
+	@scripts/container/build.sh
+
+test-container: setup
+	@scripts/stack.sh start >/dev/null
+	@. "$${HS_STACK_DIR:-.stack}/env" && tests/container/check.sh; rc=$$?; scripts/stack.sh stop >/dev/null; exit $$rc
 
 clean:
 	rm -rf build

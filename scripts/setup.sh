@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh - install what housingsup needs and is missing: Debian packages
-# (only when one is absent: apt-get update, then install) and the Kafka broker
+# (only when one is absent: apt-get update, then install; Podman, runc and mmdebstrap
+# for the container image, scripts/container/) and the Kafka broker
 # jars from Maven Central (scripts/kafka/pom.xml -> $HS_STACK_DIR/kafka-libs), and a
 # Python venv with check-jsonschema for the Compose check ($HS_STACK_DIR/tools-venv).
 # Idempotent and quick when everything is already there.
@@ -10,7 +11,8 @@ cd "$(dirname "$0")/.."
 STACK_DIR=${HS_STACK_DIR:-$PWD/.stack}
 PACKAGES="build-essential pkg-config librdkafka-dev libjsmn-dev libconfuse-dev libpq-dev zlib1g-dev
           libcmocka-dev libmicrohttpd-dev postgresql-15 postgresql-client-15 clang libclang-rt-14-dev kafkacat
-          spin jq curl prometheus groff-base man-db python3-yaml systemd"
+          spin jq curl prometheus groff-base man-db python3-yaml systemd
+          podman runc mmdebstrap"
 
 missing=""
 for p in $PACKAGES; do

@@ -9,7 +9,8 @@
 # in headless Chromium)
 # run the ASan+UBSan housingsup against the real Kafka broker and PostgreSQL
 # that scripts/stack.sh starts (and stops again at the end unless
-# HS_KEEP_STACK=1). Each test binary speaks TAP; totals are counted from it,
+# HS_KEEP_STACK=1), and so does the container image, built and run with Podman
+# (tests/container/check.sh). Each test binary speaks TAP; totals are counted from it,
 # and a binary that dies without reporting counts as one failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -97,6 +98,7 @@ if scripts/stack.sh start; then
     run_binary tests/prometheus/check.sh
     run_binary tests/web/check.sh
     run_binary tests/ui/check.sh
+    run_binary tests/container/check.sh
     run_binary bench/smoke.sh
     # a failed test may leave its housingsup running: end them all
     pkill -9 -f "housingsup start -c $PWD/build/" 2>/dev/null || true
