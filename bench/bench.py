@@ -135,6 +135,9 @@ def pids_of(supervisor):
     return pids
 
 
+MEMORY_EVERY_S = 0.25  # how often a run's peak memory is sampled
+
+
 def memory_kb(pids):
     """(sum of Pss, sum of Rss) in kB: Pss counts shared ring pages once in total."""
     pss = rss = 0
@@ -155,7 +158,8 @@ class Run:
     """One housingsup instance with its own state dir, topic and consumer group."""
     count = 0
 
-    def __init__(self, csv_path, writers=2, partitions=1, rate_limit=0, binary=BIN):
+    def __init__(self, csv_path, writers=2, partitions=1, rate_limit=0, binary=BIN,
+                 compression="none"):
         Run.count += 1
         self.binary, self.roles, self.writers = binary, {}, writers
         self.tag = f"bench-{os.getpid()}-{Run.count}"
@@ -168,7 +172,10 @@ class Run:
             f.write(f'csv_path = "{csv_path}"\nstate_dir = "{self.dir}"\nwriters = {writers}\n'
                     f'rate_limit = {rate_limit}\nlog_level = "warn"\n'
                     f'kafka {{ bootstrap_servers = "{os.environ["HS_KAFKA_BOOTSTRAP"]}" '
-                    f'topic = "{self.topic}" group_id = "{self.tag}" partitions = {partitions} }}\n')
+                    f'topic = "{self.topic}" group_id = "{self.tag}" partitions = {partitions} '
+                    # only when asked for: a build from before the setting must read the file
+                    + (f'compression = "{compression}" ' if compression != "none" else "")
+                    + '}\n')
 
     def command(self, what):
         subprocess.run([self.binary, what, "-c", self.config], check=True, capture_output=True)
@@ -215,6 +222,7 @@ class Run:
         Returns (time, rows) at 10 % and at 90 %, and the peak memory."""
         peak_pss = peak_rss = 0
         first = last = None
+        next_memory = 0.0
         while True:
             n = self.committed()
             if n >= rows:  # the status file is rewritten every 0.5 s: confirm at the source
@@ -225,8 +233,12 @@ class Run:
                 first = (sampler.mark("10%").t, n)
             if last is None and n >= rows * 0.9:
                 last = (sampler.mark("90%").t, n)
-            pss, rss = memory_kb(pids_of(supervisor))
-            peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
+            if now >= next_memory or n >= rows:
+                # /proc's scan and every child's smaps_rollup cost bench.py a tenth of a
+                # core at 20 a second, taken from the run it measures: 4 a second
+                pss, rss = memory_kb(pids_of(supervisor))
+                peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
+                next_memory = now + MEMORY_EVERY_S
             if n >= rows:
                 return first, last, peak_pss, peak_rss
             if now - t0 > timeout:
@@ -421,6 +433,8 @@ def main():
     ap.add_argument("--smoke", action="store_true", help="1,000 rows, one run of each, for make test")
     ap.add_argument("--compare", metavar="BIN",
                     help="only end to end, this build against BIN (another build), interleaved")
+    ap.add_argument("--codecs", metavar="LIST",
+                    help="only end to end, alternating kafka.compression over LIST, e.g. none,lz4,zstd")
     ap.add_argument("--results", default=RESULTS, help="where results.json and results.csv go")
     args = ap.parse_args()
     results_dir = args.results
@@ -440,7 +454,12 @@ def main():
                "cores": os.cpu_count()}
     print(f"housingsup benchmark: {rows:,} rows, {args.repeats} runs each", flush=True)
     if args.compare:
-        compare(args.compare, csv_path, rows, args.repeats)
+        alternate([("this build", {}), (args.compare, {"binary": args.compare})], csv_path, rows,
+                  args.repeats)
+        return
+    if args.codecs:
+        alternate([(f"compression {c}", {"compression": c}) for c in args.codecs.split(",")],
+                  csv_path, rows, args.repeats)
         return
 
     results["copy_ceiling_rows_s"] = measure("COPY ceiling", lambda: ceiling(copy_path, rows), args.repeats,
@@ -522,22 +541,26 @@ def main():
     report(results, results_dir)
 
 
-def compare(other, csv_path, rows, repeats):
-    """End to end of this build and of `other`, alternately (this, other, this, ...), so
-    that the machine's drift over the minutes falls on both alike."""
-    rates = {BIN: [], other: []}
+def alternate(variants, csv_path, rows, repeats):
+    """End to end of each variant, (label, Run keyword arguments), in turn (the first, the
+    second, ..., the first again), so that the machine's drift over the minutes falls on
+    all alike. Prints each run, then each variant's median rows/s, its ratio to the first
+    variant's, and its median CPU per row and cores busy."""
+    rates, figures = {label: [] for label, _ in variants}, {label: [] for label, _ in variants}
     for i in range(repeats):
-        for binary in (BIN, other):
+        for label, kwargs in variants:
             reset_table()
-            run = Run(csv_path, binary=binary)
+            run = Run(csv_path, **kwargs)
             elapsed, _, _, _ = run.ingest(rows)
-            rates[binary].append(rows / elapsed)
-            print(f"  run {i + 1}/{repeats} of {binary}: {rows / elapsed:,.0f} rows/s end to end; "
+            rates[label].append(rows / elapsed)
+            figures[label].append(run.cpu)
+            print(f"  run {i + 1}/{repeats} of {label}: {rows / elapsed:,.0f} rows/s end to end; "
                   f"{cpu.run_line(run.cpu)}", flush=True)
-    this, that = summarize(rates[BIN]), summarize(rates[other])
-    print(f"{'this build, rows/s':<44} {fmt(this)}")
-    print(f"{'the other build, rows/s':<44} {fmt(that)}")
-    print(f"{'ratio of the medians':<44} {this['median'] / that['median']:>12.3f}")
+    first = statistics.median(rates[variants[0][0]])
+    for label, _ in variants:
+        s = summarize(rates[label])
+        print(f"{label + ', rows/s':<44} {fmt(s)}   {s['median'] / first:.3f} of the first")
+        print("\n".join(cpu.report_lines(label, *cpu.summary(figures[label]))))
 
 
 def refused_runs(csv_path, rows, every, repeats):

@@ -39,6 +39,7 @@ static cfg_t *config_schema(void)
         CFG_INT("replication_factor", 1, CFGF_NONE),
         CFG_STR("group_id", "housingsup", CFGF_NONE),
         CFG_INT("max_message_bytes", 1000000, CFGF_NONE),
+        CFG_STR("compression", "none", CFGF_NONE),
         CFG_STR("security_protocol", "plaintext", CFGF_NONE),
         CFG_STR("sasl_mechanism", "", CFGF_NONE),
         CFG_STR("sasl_username", "", CFGF_NONE),
@@ -299,8 +300,16 @@ static int read_kafka(cfg_t *k, struct hs_config *cfg, char *err, size_t errlen)
         read_int(k, "replication_factor", 1, 100, &cfg->replication_factor, f, err, errlen) ||
         read_int(k, "max_message_bytes", 1024, 100000000, &cfg->max_message_bytes, f, err,
                  errlen) ||
+        copy_string(cfg->compression, sizeof cfg->compression, cfg_getstr(k, "compression"),
+                    "kafka.compression", f, err, errlen) ||
         read_kafka_security(k, cfg, err, errlen))
         return -1;
+    static const char *const codecs[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
+    if (!one_of(cfg->compression, codecs)) {
+        snprintf(err, errlen, "%s: kafka.compression = \"%s\" is not one of none, gzip, snappy, "
+                 "lz4, zstd", f, cfg->compression);
+        return -1;
+    }
     if (cfg->topic[0] == '\0' || cfg->bootstrap_servers[0] == '\0') {
         snprintf(err, errlen, "%s: kafka.topic and kafka.bootstrap_servers must not be empty", f);
         return -1;

@@ -59,6 +59,7 @@ struct hs_config {
     int replication_factor;
     char group_id[256];
     int max_message_bytes;
+    char compression[16];       /* the producer's compression.codec */
     struct hs_kafka_security kafka_security;
     char pg_conninfo[1024];     /* postgres.conninfo; with password_file, its password added */
     char pg_sslmode[16];        /* empty = libpq's default (PGSSLMODE, else prefer) */

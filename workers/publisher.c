@@ -99,6 +99,7 @@ static int create_producer(struct publisher *p)
         hs_kafka_set(conf, "linger.ms", "1", why, sizeof why) ||
         hs_kafka_set(conf, "message.max.bytes", size, why, sizeof why) ||
         hs_kafka_set(conf, "batch.size", batch, why, sizeof why) ||
+        hs_kafka_set(conf, "compression.codec", p->w->cfg->compression, why, sizeof why) ||
         hs_kafka_set(conf, "message.timeout.ms", "300000", why, sizeof why)) {
         hs_error("%s", why);
         rd_kafka_conf_destroy(conf);

@@ -98,6 +98,59 @@ static void full_run_of_housing_csv(void **state)
     assert_int_equal(count_rows(&r, 1, 506), 506);
 }
 
+/* Bytes of the topic's log segments on the broker of scripts/stack.sh. */
+static long topic_log_bytes(const struct run *r)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cat '%s'/kafka/data/'%s'-0/*.log | wc -c", getenv("HS_STACK_DIR"),
+             r->topic);
+    FILE *p = popen(cmd, "r");
+    long bytes = -1;
+    assert_non_null(p);
+    assert_int_equal(fscanf(p, "%ld", &bytes), 1);
+    pclose(p);
+    return bytes;
+}
+
+/* housing.csv under a name of its own (its own identity), through a
+ * producer compressing with `codec`; returns the bytes the topic took. */
+static long ingest_compressed(const char *codec)
+{
+    char csv[600], cmd[1400], extra[128], name[64];
+    struct run r;
+    snprintf(name, sizeof name, "compress-%s", codec);
+    snprintf(csv, sizeof csv, "%s/build/it/%s-%d.csv", getenv("PWD"), name, (int)getpid());
+    snprintf(cmd, sizeof cmd, "mkdir -p build/it && cp data/housing.csv '%s'", csv);
+    assert_int_equal(system(cmd), 0);
+    snprintf(extra, sizeof extra, "kafka { compression = \"%s\" }", codec);
+    run_init(&r, name, csv, extra);
+    run_start(&r);
+    assert_int_equal(count_rows(&r, 120, 506), 506);
+    assert_stops_cleanly(&r);
+    assert_true(fabs(sql_for_src("SELECT SUM(medv) FROM housing WHERE src_file LIKE '%s#%%'", &r) -
+                     22.5328 * 506) < 0.05);
+    assert_int_equal(sql_for_src("SELECT COUNT(DISTINCT src_line) FROM housing "
+                                 "WHERE src_file LIKE '%s#%%'", &r), 506);
+    return topic_log_bytes(&r);
+}
+
+/* kafka.compression: every codec lands the file whole, and the topic holds
+ * the messages compressed (JSON of repeated keys shrinks several times). */
+static void compressed_messages_land_whole(void **state)
+{
+    (void)state;
+    reset_tables();
+    long plain = ingest_compressed("none");
+    const char *codecs[] = {"gzip", "snappy", "lz4", "zstd"};
+    for (size_t i = 0; i < 4; i++) {
+        long bytes = ingest_compressed(codecs[i]);
+        if (bytes <= 0 || bytes * 2 > plain)
+            fail_msg("%s: the topic took %ld bytes, uncompressed %ld", codecs[i], bytes, plain);
+    }
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing"), 5 * 506);
+    assert_int_equal(sql_long("SELECT COUNT(*) FROM housing_dead_letter"), 0);
+}
+
 static void restart_does_not_reingest(void **state)
 {
     (void)state;
@@ -426,6 +479,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(full_run_of_housing_csv),
         cmocka_unit_test(restart_does_not_reingest),
+        cmocka_unit_test(compressed_messages_land_whole),
         cmocka_unit_test(bad_lines_become_dead_letters),
         cmocka_unit_test(bad_kafka_messages_become_dead_letters),
         cmocka_unit_test(reload_changes_writers_and_batch_size),

@@ -60,6 +60,7 @@ static void empty_file_gives_defaults(void **state)
     assert_int_equal(cfg.replication_factor, 1);
     assert_string_equal(cfg.group_id, "housingsup");
     assert_int_equal(cfg.max_message_bytes, 1000000);
+    assert_string_equal(cfg.compression, "none");
     assert_string_equal(cfg.pg_conninfo, "");
     assert_string_equal(cfg.pg_sslmode, "");
     assert_string_equal(cfg.metrics_address, "127.0.0.1");
@@ -115,6 +116,8 @@ static void errors_name_file_and_key(void **state)
         {"kafka { security_protocol = \"sasl_ssl\" }\n",
          ": kafka.security_protocol = sasl_ssl needs kafka.sasl_mechanism = PLAIN, SCRAM-SHA-256 or "
          "SCRAM-SHA-512 (got \"\")"},
+        {"kafka { compression = \"brotli\" }\n",
+         ": kafka.compression = \"brotli\" is not one of none, gzip, snappy, lz4, zstd"},
         {"kafka { partitions = 1025 }\n", ": partitions = 1025 is out of range [1, 1024]"},
         {"kafka { max_message_bytes = 4568 }\n", ": one record of table housing may encode to "
          "4569 bytes, above kafka.max_message_bytes = 4568; lower table.max_row_bytes or raise "
@@ -202,7 +205,7 @@ static void printed_config_masks_secrets(void **state)
     int lines = 0;
     for (char *p = text; *p; p++)
         lines += *p == '\n';
-    assert_int_equal(lines, 1 + 17 + 16 + 3 + 3); /* the file's name, top level, kafka, postgres, table */
+    assert_int_equal(lines, 1 + 17 + 17 + 3 + 3); /* the file's name, top level, kafka, postgres, table */
     free(text);
 
     path = write_config("postgres { conninfo = \"postgresql://u:pw@h:5/db\" }\n");
@@ -303,7 +306,7 @@ static void shipped_file_documents_every_key(void **state)
         if (strstr(doc, line) == NULL)
             fail_msg("config/housingsup.conf does not document%s", line);
     }
-    assert_int_equal(keys, 39);
+    assert_int_equal(keys, 40);
     free(printed);
     free(doc);
 }
