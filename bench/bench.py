@@ -159,7 +159,7 @@ class Run:
     count = 0
 
     def __init__(self, csv_path, writers=2, partitions=1, rate_limit=0, binary=BIN,
-                 compression="none"):
+                 compression=None):
         Run.count += 1
         self.binary, self.roles, self.writers = binary, {}, writers
         self.tag = f"bench-{os.getpid()}-{Run.count}"
@@ -173,8 +173,9 @@ class Run:
                     f'rate_limit = {rate_limit}\nlog_level = "warn"\n'
                     f'kafka {{ bootstrap_servers = "{os.environ["HS_KAFKA_BOOTSTRAP"]}" '
                     f'topic = "{self.topic}" group_id = "{self.tag}" partitions = {partitions} '
-                    # only when asked for: a build from before the setting must read the file
-                    + (f'compression = "{compression}" ' if compression != "none" else "")
+                    # only when asked for (else the build's default): a build from before the
+                    # setting must read the file
+                    + (f'compression = "{compression}" ' if compression else "")
                     + '}\n')
 
     def command(self, what):
