@@ -293,11 +293,11 @@ def spark_peer(topic, rows):
         return float(f.read().strip().splitlines()[-1]), figures
 
 
-def latency(csv_path, rows, rate, warmup_rows):
+def latency(csv_path, rows, rate, warmup_rows, binary=BIN):
     """Percentiles of commit time minus read time (track_commit_timestamp), over the rows
     read after the warm-up: the first seconds include joining the consumer group."""
     reset_table()
-    run = Run(csv_path, rate_limit=rate)
+    run = Run(csv_path, rate_limit=rate, binary=binary)
     run.ingest(rows)
     q = ("SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY "
          "(EXTRACT(EPOCH FROM pg_xact_commit_timestamp(xmin)) * 1e6 - read_us) / 1000.0) "
@@ -319,6 +319,24 @@ def wait_rows(query, rows, timeout=60):
         if time.monotonic() - t0 > timeout:
             raise RuntimeError(f"{query}: fewer than {rows} rows after {timeout}s")
         time.sleep(0.05)
+
+
+def latency_runs(args):
+    """--latency-only: the latency run `repeats` times, alternating with --compare's build."""
+    warmup_rows = args.latency_rate * args.latency_warmup
+    rows = args.latency_rate * args.latency_seconds + warmup_rows
+    csv_path, _ = generate(rows)
+    binaries = [BIN] + ([args.compare] if args.compare else [])
+    got = {b: [] for b in binaries}
+    for i in range(args.repeats):
+        for b in binaries:
+            l, fig = latency(csv_path, rows, args.latency_rate, warmup_rows, b)
+            got[b].append(l)
+            print(f"  {b} at {args.latency_rate:,} rows/s, run {i + 1}/{args.repeats}: p50 {l[0]:.1f} ms, "
+                  f"p95 {l[1]:.1f} ms, p99 {l[2]:.1f} ms; {cpu.run_line(fig)}", flush=True)
+    for b in binaries:
+        print(f"{b}: median p50 {statistics.median(l[0] for l in got[b]):.1f} ms, "
+              f"p99 {statistics.median(l[2] for l in got[b]):.1f} ms")
 
 
 def follow_latency(appends, interval_ms, binary=BIN):
@@ -428,6 +446,8 @@ def main():
     ap.add_argument("--follow-appends", type=int, default=200,
                     help="follow latency: lines appended one by one to a followed file")
     ap.add_argument("--follow-interval-ms", type=int, default=50)
+    ap.add_argument("--latency-only", action="store_true",
+                    help="only the latency at --latency-rate, printed (with --compare, alternating)")
     ap.add_argument("--follow-only", action="store_true", help="only the follow latency, printed")
     ap.add_argument("--refuse-every", type=int, default=10000,
                     help="the refused-rows run: a CHECK constraint refuses one row in this many")
@@ -447,6 +467,10 @@ def main():
     if args.follow_only:
         print(json.dumps(follow_latency_runs(args.follow_appends, args.follow_interval_ms, args.repeats),
                          indent=1))
+        return
+
+    if args.latency_only:
+        latency_runs(args)
         return
 
     rows = args.rows
