@@ -39,7 +39,7 @@ static cfg_t *config_schema(void)
         CFG_INT("replication_factor", 1, CFGF_NONE),
         CFG_STR("group_id", "housingsup", CFGF_NONE),
         CFG_INT("max_message_bytes", 1000000, CFGF_NONE),
-        CFG_STR("compression", "zstd", CFGF_NONE),
+        CFG_STR("compression", "lz4", CFGF_NONE),
         CFG_STR("security_protocol", "plaintext", CFGF_NONE),
         CFG_STR("sasl_mechanism", "", CFGF_NONE),
         CFG_STR("sasl_username", "", CFGF_NONE),

@@ -60,7 +60,7 @@ static void empty_file_gives_defaults(void **state)
     assert_int_equal(cfg.replication_factor, 1);
     assert_string_equal(cfg.group_id, "housingsup");
     assert_int_equal(cfg.max_message_bytes, 1000000);
-    assert_string_equal(cfg.compression, "zstd");
+    assert_string_equal(cfg.compression, "lz4");
     assert_string_equal(cfg.pg_conninfo, "");
     assert_string_equal(cfg.pg_sslmode, "");
     assert_string_equal(cfg.metrics_address, "127.0.0.1");
