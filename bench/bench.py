@@ -75,16 +75,17 @@ class RowsLoaded:
     (pg_stat_user_tables.n_tup_ins), asked through one psql session kept open, so that a
     poll costs a query and not a connection."""
     QUERY = ("SELECT coalesce((SELECT sum(tuples_processed) FROM pg_stat_progress_copy "
-             "WHERE relid = 'housing'::regclass), 0) + (SELECT n_tup_ins FROM pg_stat_user_tables "
-             "WHERE relid = 'housing'::regclass);")
+             "WHERE relid = '{0}'::regclass), 0) + (SELECT n_tup_ins FROM pg_stat_user_tables "
+             "WHERE relid = '{0}'::regclass);")
 
-    def __init__(self):
+    def __init__(self, table="housing"):
+        self.query = self.QUERY.format(table)
         self.psql = subprocess.Popen(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, bufsize=1)
         self.base = self.count()
 
     def count(self):
-        self.psql.stdin.write(self.QUERY + "\n")
+        self.psql.stdin.write(self.query + "\n")
         self.psql.stdin.flush()
         return int(self.psql.stdout.readline()) - getattr(self, "base", 0)
 
@@ -93,11 +94,11 @@ class RowsLoaded:
         self.psql.wait()
 
 
-def watch_peer(command, rows, kind_of, **popen_args):
+def watch_peer(command, rows, kind_of, table="housing", **popen_args):
     """Runs a peer's command to its end under a cpu.Sampler, marking the moments 10 % and
     90 % of the rows are loaded (polled every 0.2 s). Returns its seconds and CPU figures;
     raises if it fails. kind_of((command name, pid)) names each of its processes."""
-    loaded = RowsLoaded()
+    loaded = RowsLoaded(table)
     first = last = None
     try:
         with cpu.Sampler() as sampler:
@@ -159,8 +160,9 @@ class Run:
     count = 0
 
     def __init__(self, csv_path, writers=2, partitions=1, rate_limit=0, binary=BIN,
-                 compression=None):
+                 compression=None, table="housing", extra=""):
         Run.count += 1
+        self.table = table
         self.binary, self.roles, self.writers = binary, {}, writers
         self.tag = f"bench-{os.getpid()}-{Run.count}"
         self.dir = os.path.join(WORK, self.tag)
@@ -176,7 +178,7 @@ class Run:
                     # only when asked for (else the build's default): a build from before the
                     # setting must read the file
                     + (f'compression = "{compression}" ' if compression else "")
-                    + '}\n')
+                    + '}\n' + extra)
 
     def command(self, what):
         subprocess.run([self.binary, what, "-c", self.config], check=True, capture_output=True)
@@ -228,7 +230,7 @@ class Run:
             n = self.committed()
             if n >= rows:  # the status file is rewritten every 0.5 s: confirm at the source
                 sampler.mark("end")
-                n = int(psql("SELECT COUNT(*) FROM housing"))
+                n = int(psql(f'SELECT COUNT(*) FROM "{self.table}"'))
             now = time.monotonic()
             if first is None and n >= rows * 0.1:
                 first = (sampler.mark("10%").t, n)
@@ -319,6 +321,75 @@ def wait_rows(query, rows, timeout=60):
         if time.monotonic() - t0 > timeout:
             raise RuntimeError(f"{query}: fewer than {rows} rows after {timeout}s")
         time.sleep(0.05)
+
+
+ANY_TABLE = "bench_any"
+
+
+def any_table_files(source, rows):
+    """--table-csv: the source's records repeated to `rows` (a file in its own dialect, for
+    housingsup), the same records with src_file and src_line (for COPY), and the dialect."""
+    with open(source, newline="", encoding="utf-8") as f:
+        sample = f.read(1 << 16)
+        f.seek(0)
+        dialect = csv.Sniffer().sniff(sample)
+        reader = csv.reader(f, dialect)
+        header, records = next(reader), list(reader)
+    if not records:
+        raise RuntimeError(f"{source}: no records")
+    base = os.path.join(WORK, f"any-{rows}-{os.path.basename(source)}")
+    with open(base, "w", newline="") as plain, open(base + ".copy", "w", newline="") as copy:
+        out = csv.writer(plain, delimiter=dialect.delimiter)
+        with_src = csv.writer(copy, delimiter=dialect.delimiter)
+        out.writerow(header)
+        for n in range(rows):
+            out.writerow(records[n % len(records)])
+            with_src.writerow(records[n % len(records)] + [os.path.basename(base), n + 2])
+    return base, base + ".copy", dialect.delimiter
+
+
+def any_table_reset(statements):
+    psql(f'DROP TABLE IF EXISTS "{ANY_TABLE}", "{ANY_TABLE}_dead_letter"')
+    psql(statements)
+
+
+def any_table(args):
+    """--table-csv FILE: housingsup end to end against the COPY ceiling for any CSV: the
+    table section and the CREATE statements of `housingsup infer FILE --table bench_any`,
+    the file's records repeated to --rows, each run into a table made anew."""
+    os.makedirs(WORK, exist_ok=True)
+    inferred = subprocess.run([BIN, "infer", args.table_csv, "--table", ANY_TABLE], check=True,
+                              capture_output=True, text=True).stdout
+    section = inferred[inferred.index("table {"):inferred.index("\n}\n") + 3]
+    statements = inferred[inferred.index("CREATE TABLE"):]
+    names = [line.split('"')[1] for line in section.splitlines()
+             if line.strip().startswith("column ")]
+    columns = ", ".join(f'"{name}"' for name in names)
+    path, copy_path, delimiter = any_table_files(args.table_csv, args.rows)
+    copy_sql = (f"\\copy {ANY_TABLE} ({columns}, src_file, src_line) FROM '{copy_path}' "
+                f"WITH (FORMAT csv, DELIMITER '{delimiter}')")
+    print(f"any table: {args.table_csv}, {args.rows:,} rows, {len(names)} columns, "
+          f"{args.repeats} runs each", flush=True)
+    rates = {"COPY ceiling": [], "housingsup": []}
+    figures = {"COPY ceiling": [], "housingsup": []}
+    for _ in range(args.repeats):
+        any_table_reset(statements)
+        elapsed, fig = watch_peer(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", copy_sql],
+                                  args.rows, lambda proc: proc[0], table=ANY_TABLE)
+        rates["COPY ceiling"].append(args.rows / elapsed)
+        figures["COPY ceiling"].append(fig)
+        any_table_reset(statements)
+        run = Run(path, table=ANY_TABLE, extra=section)
+        elapsed, _, _, _ = run.ingest(args.rows)
+        rates["housingsup"].append(args.rows / elapsed)
+        figures["housingsup"].append(run.cpu)
+    ceiling_rate = statistics.median(rates["COPY ceiling"])
+    for label in rates:
+        s = summarize(rates[label])
+        print(f"{label + ', ' + ANY_TABLE + ', rows/s':<44} {fmt(s)}   "
+              f"{s['median'] / ceiling_rate:.0%} of the ceiling")
+        print("\n".join(cpu.report_lines(label, *cpu.summary(figures[label]))))
+    return {k: summarize(v) for k, v in rates.items()}
 
 
 def latency_runs(args):
@@ -448,6 +519,9 @@ def main():
     ap.add_argument("--follow-interval-ms", type=int, default=50)
     ap.add_argument("--latency-only", action="store_true",
                     help="only the latency at --latency-rate, printed (with --compare, alternating)")
+    ap.add_argument("--table-csv", metavar="FILE",
+                    help="only end to end and the COPY ceiling for any CSV (a UTF-8 file "
+                         "PostgreSQL's COPY also reads), its records repeated to --rows")
     ap.add_argument("--follow-only", action="store_true", help="only the follow latency, printed")
     ap.add_argument("--refuse-every", type=int, default=10000,
                     help="the refused-rows run: a CHECK constraint refuses one row in this many")
@@ -471,6 +545,9 @@ def main():
 
     if args.latency_only:
         latency_runs(args)
+        return
+    if args.table_csv:
+        any_table(args)
         return
 
     rows = args.rows
