@@ -392,11 +392,17 @@ def any_table(args):
     return {k: summarize(v) for k, v in rates.items()}
 
 
-def latency_runs(args):
-    """--latency-only: the latency run `repeats` times, alternating with --compare's build."""
+def latency_input(args):
+    """The latency run's CSV, its rows, and the rows of its warm-up."""
     warmup_rows = args.latency_rate * args.latency_warmup
     rows = args.latency_rate * args.latency_seconds + warmup_rows
     csv_path, _ = generate(rows)
+    return csv_path, rows, warmup_rows
+
+
+def latency_runs(args):
+    """--latency-only: the latency run `repeats` times, alternating with --compare's build."""
+    csv_path, rows, warmup_rows = latency_input(args)
     binaries = [BIN] + ([args.compare] if args.compare else [])
     got = {b: [] for b in binaries}
     for i in range(args.repeats):
@@ -598,9 +604,7 @@ def main():
         results["spark_rows_s"] = measure("Spark Structured Streaming", lambda: spark_peer(topics[0], rows),
                                           args.repeats, results, "spark")
 
-    warmup_rows = args.latency_rate * args.latency_warmup
-    lat_rows = args.latency_rate * args.latency_seconds + warmup_rows
-    lat_csv, _ = generate(lat_rows)
+    lat_csv, lat_rows, warmup_rows = latency_input(args)
     lat, figures = [], []
     for i in range(args.repeats):
         l, fig = latency(lat_csv, lat_rows, args.latency_rate, warmup_rows)
