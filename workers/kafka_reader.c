@@ -49,6 +49,8 @@ struct kreader {
     int64_t last_commit_ms, last_lag_ms;
     int64_t starved_since_ms, last_starve_check_ms; /* see rejoin_if_starved() */
     uint32_t next_writer, writer; /* writer of the message being decoded */
+    int32_t woken_partition; /* see wake_fetcher(): -1 none since the last wake */
+    int64_t last_wake_ms;
     struct hs_layout layout;
     struct hs_json_decoder decoder;
 };
@@ -178,12 +180,13 @@ static int create_consumer(struct kreader *k)
         hs_kafka_set(conf, "allow.auto.create.topics", "false", why, sizeof why) ||
         hs_kafka_set(conf, "topic.metadata.refresh.interval.ms", "2000", why, sizeof why) ||
         /* Prefetch is what makes the reader's memory grow with a long input,
-         * up to this cap, overshot by at most one fetch. librdkafka 2.0 stops
-         * fetching for a fixed 1 s once the cap is reached, so the cap must
-         * hold about a second of messages: 4-8 MiB stalled it (2-4x slower),
-         * 16 MiB cost 20 %; 24 MiB + one 4 MiB fetch keeps up with ~120,000
-         * rows/s here (the default fetch, 50 MiB, let the reader reach 49 MiB). */
-        hs_kafka_set(conf, "queued.max.messages.kbytes", "24576", why, sizeof why) ||
+         * up to this cap, overshot by at most one fetch. Once the cap is
+         * reached, librdkafka 2.0 fetches again only when woken, so the cap
+         * must hold the rows of one WAKE_FETCH_MS (wake_fetcher()): 8 MiB is
+         * about 0.3 s at 150,000 rows/s. Without the wakes it stalled for 1 s
+         * and needed 24 MiB (peak Pss of all processes 60 MiB against 43 at
+         * 10M rows); the default, 64 MiB, let the reader reach 49 MiB. */
+        hs_kafka_set(conf, "queued.max.messages.kbytes", "8192", why, sizeof why) ||
         hs_kafka_set(conf, "fetch.max.bytes", "4194304", why, sizeof why) ||
         hs_kafka_set(conf, "fetch.wait.max.ms", "10", why, sizeof why)) {
         hs_error("%s", why);
@@ -446,9 +449,34 @@ static bool consume_one(struct kreader *k, int timeout_ms, int *rc)
         hs_error("kafka: %s", why); /* never assigned (on_rebalance); not committed either */
     } else if (process_message(k, m, part) != 0) {
         *rc = HS_EXIT_FAILURE;
+    } else {
+        k->woken_partition = m->partition;
     }
     rd_kafka_message_destroy(m);
     return true;
+}
+
+/* librdkafka 2.0 stops fetching once queued.max.messages.kbytes are queued,
+ * and looks again only when its broker thread next wakes: after up to 1 s
+ * when nothing else wakes it. At more rows a second than the cap holds, the
+ * reader then ran dry for the rest of that second (bench/README.md). Any
+ * request to a broker wakes its thread, so while messages flow the reader
+ * asks the leader of the partition it read last for its watermarks (one
+ * ListOffsets request) every WAKE_FETCH_MS, and a stalled fetch starts again
+ * within that time. Idle, it asks nothing. The request wakes the thread as it
+ * is queued, so the answer is waited for only briefly; a late one is dropped
+ * by librdkafka. With several brokers, only the last partition's leader is
+ * woken. (librdkafka 2.3 has fetch.queue.backoff.ms for this.) */
+#define WAKE_FETCH_MS 100
+#define WAKE_ANSWER_MS 10
+static void wake_fetcher(struct kreader *k)
+{
+    int64_t lo, hi, now = hs_monotonic_ms();
+    if (k->woken_partition < 0 || now - k->last_wake_ms < WAKE_FETCH_MS)
+        return;
+    rd_kafka_query_watermark_offsets(k->rk, k->topic, k->woken_partition, &lo, &hi, WAKE_ANSWER_MS);
+    k->woken_partition = -1;
+    k->last_wake_ms = now;
 }
 
 static int read_loop(struct kreader *k)
@@ -466,6 +494,7 @@ static int read_loop(struct kreader *k)
         rejoin_if_starved(k);
         bool draining = atomic_load_explicit(&c->publisher_done, memory_order_acquire) != 0;
         bool got = !hs_ackq_full(&k->acks) && consume_one(k, draining ? 10 : 50, &rc);
+        wake_fetcher(k);
         if (rc != HS_EXIT_OK)
             return rc;
         if (draining && !got && hs_ackq_used(&k->acks) == 0 && caught_up(k)) {
@@ -498,6 +527,7 @@ int hs_kafka_reader_main(struct hs_worker *w)
     }
     k->w = w;
     k->topic = w->cfg->topic;
+    k->woken_partition = -1;
     hs_partitions_init(&k->parts);
     hs_layout_of(&w->cfg->schema, &k->layout);
     int rc = HS_EXIT_FAILURE;
